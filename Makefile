@@ -1,0 +1,42 @@
+# The two commands: `make run` and `make test`. Everything else is optional.
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck migrate metrics test-metrics bench clean
+
+DEPS := node_modules/.deps-installed
+
+help:
+	@echo "make run          start the app (web + worker) on an embedded PostgreSQL"
+	@echo "make test         typecheck, lint and the whole test suite"
+	@echo "make migrate      apply database migrations"
+	@echo "make metrics      print the local /metrics"
+	@echo "make bench        run the benchmarks and rewrite docs/benchmarks.md"
+
+# Installs from the lock file when node_modules is missing or older than it.
+$(DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(DEPS)
+
+run: $(DEPS)
+	npm start
+
+test: $(DEPS)
+	npm run -s typecheck
+	npm run -s lint
+	npm test
+
+typecheck: $(DEPS)
+	npm run -s typecheck
+
+lint: $(DEPS)
+	npm run -s lint
+
+migrate: $(DEPS)
+	npm run -s migrate
+
+metrics:
+	@curl -fsS http://$${HOST:-127.0.0.1}:$${PORT:-3000}$${METRICS_PATH:-/metrics}
+
+clean:
+	rm -rf dist .test-data

@@ -1,0 +1,151 @@
+/**
+ * The one place that reads process.env. Everything else receives a frozen
+ * Config built here, so a bad value is caught once, at start, with a message
+ * that names the variable and what it accepts.
+ */
+import path from 'node:path';
+import { type EnvReader, readEnv } from './reader';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type OtelMetricsExporter = 'prometheus' | 'otlp' | 'none';
+export type OtelTracesExporter = 'otlp' | 'none';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Unset means: run an embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly publicUrl: string;
+  readonly secretKey: string | undefined;
+  readonly allowUserRegistration: boolean;
+  readonly worker: {
+    readonly concurrency: number;
+    readonly metricsPort: number;
+  };
+  readonly metrics: {
+    readonly enabled: boolean;
+    readonly path: string;
+    /** Serve /metrics on its own listener instead of the app's port. */
+    readonly port: number | undefined;
+    readonly authToken: string | undefined;
+    readonly allowedNetworks: readonly string[];
+    readonly idLabels: boolean;
+    readonly cardinalityLimit: number;
+    readonly durationBuckets: readonly number[];
+    readonly scopeLabels: boolean;
+    readonly targetInfo: boolean;
+  };
+  readonly otel: {
+    readonly sdkDisabled: boolean;
+    readonly serviceName: string;
+    readonly metricsExporter: readonly OtelMetricsExporter[];
+    readonly tracesExporter: OtelTracesExporter;
+    readonly exportIntervalMs: number;
+    readonly otlpEndpoint: string | undefined;
+  };
+  readonly fetch: {
+    readonly allowPrivateNetworks: boolean;
+    readonly timeoutMs: number;
+    readonly maxBytes: number;
+    readonly userAgent: string;
+  };
+  readonly feeds: {
+    readonly pollIntervalMinutes: number;
+    readonly maxItems: number;
+    readonly maxErrors: number;
+    readonly perHostConcurrency: number;
+  };
+  readonly imports: {
+    readonly maxBytes: number;
+  };
+}
+
+export { ConfigError } from './reader';
+
+const DEFAULT_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r: EnvReader = readEnv(env);
+  const port = r.int('PORT', 3000, { min: 0, max: 65535 });
+  const host = r.string('HOST', '127.0.0.1');
+  const metricsEnabled = r.bool('METRICS_ENABLED', true);
+  const metricsExporter = r.list(
+    'OTEL_METRICS_EXPORTER',
+    ['prometheus'],
+    ['prometheus', 'otlp', 'none'],
+  ) as OtelMetricsExporter[];
+  const config: Config = {
+    port,
+    host,
+    databaseUrl: r.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(r.string('DATA_DIR', './.data')),
+    logLevel: r.oneOf('LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
+    publicUrl: r.optionalUrl('PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`,
+    secretKey: r.optionalString('SECRET_KEY', { minLength: 32 }),
+    allowUserRegistration: r.bool('ALLOW_USER_REGISTRATION', true),
+    worker: {
+      concurrency: r.int('WORKER_CONCURRENCY', 4, { min: 1, max: 64 }),
+      metricsPort: r.int('WORKER_METRICS_PORT', 9464, { min: 0, max: 65535 }),
+    },
+    metrics: {
+      enabled: metricsEnabled,
+      path: r.path('METRICS_PATH', '/metrics'),
+      port: r.optionalInt('METRICS_PORT', { min: 0, max: 65535 }),
+      authToken: r.optionalString('METRICS_AUTH_TOKEN', { minLength: 16 }),
+      allowedNetworks: r.cidrList('METRICS_ALLOWED_NETWORKS'),
+      idLabels: r.bool('METRICS_ID_LABELS', true),
+      cardinalityLimit: r.int('METRICS_CARDINALITY_LIMIT', 2000, { min: 10, max: 1_000_000 }),
+      durationBuckets: r.numberList('METRICS_DURATION_BUCKETS', DEFAULT_DURATION_BUCKETS),
+      scopeLabels: r.bool('METRICS_SCOPE_LABELS', false),
+      targetInfo: r.bool('METRICS_TARGET_INFO', true),
+    },
+    otel: {
+      sdkDisabled: r.bool('OTEL_SDK_DISABLED', false),
+      serviceName: r.string('OTEL_SERVICE_NAME', 'pebbling-club'),
+      metricsExporter,
+      tracesExporter: r.oneOf('OTEL_TRACES_EXPORTER', 'none', ['otlp', 'none']),
+      exportIntervalMs: r.int('OTEL_METRIC_EXPORT_INTERVAL', 60_000, { min: 100 }),
+      otlpEndpoint: r.optionalUrl('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
+    },
+    fetch: {
+      allowPrivateNetworks: r.bool('FETCH_ALLOW_PRIVATE_NETWORKS', false),
+      timeoutMs: r.int('FETCH_TIMEOUT_MS', 10_000, { min: 100, max: 300_000 }),
+      maxBytes: r.bytes('FETCH_MAX_BYTES', 5 * 1024 * 1024),
+      userAgent: r.string(
+        'FETCH_USER_AGENT',
+        'pebbling-club/0.1 (+https://github.com/pebbling-club; self-hosted bookmarks and feeds)',
+      ),
+    },
+    feeds: {
+      pollIntervalMinutes: r.int('FEED_POLL_INTERVAL', 30, { min: 1, max: 24 * 60 }),
+      maxItems: r.int('FEED_MAX_ITEMS', 100, { min: 1, max: 10_000 }),
+      maxErrors: r.int('FEED_MAX_ERRORS', 10, { min: 1, max: 1000 }),
+      perHostConcurrency: r.int('FEED_PER_HOST_CONCURRENCY', 2, { min: 1, max: 64 }),
+    },
+    imports: {
+      maxBytes: r.bytes('IMPORT_MAX_BYTES', 50 * 1024 * 1024),
+    },
+  };
+  r.finish();
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,63 @@
+import knexFactory, { type Knex } from 'knex';
+import { Model } from 'objection';
+import pg from 'pg';
+import type { Config } from '../config';
+import type { Logger } from '../logging/logger';
+import { startEmbeddedPostgres } from './embedded';
+
+// Dates as ISO strings would leak into presenters; keep timestamptz as Date and
+// bigint counts (COUNT(*)) as numbers, which they always fit in here.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export interface Database {
+  readonly url: string;
+  readonly knex: Knex;
+  /** A pg.Pool for graphile-worker, sharing the same server. */
+  createPool(max: number): pg.Pool;
+  close(): Promise<void>;
+}
+
+/** DATABASE_URL when set, else the embedded server under DATA_DIR. */
+export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres(config.dataDir, logger.child({ component: 'postgres' }));
+  const url = config.databaseUrl ?? embedded!.url;
+  const knex = createKnex(url);
+  Model.knex(knex);
+  const pools: pg.Pool[] = [];
+  let closing = false;
+  // While closing, the server ends sessions on purpose: not worth a warning.
+  const warn = (message: string) => (err: Error) => {
+    if (!closing) logger.warn({ err }, message);
+  };
+  return {
+    url,
+    knex,
+    createPool(max) {
+      const pool = new pg.Pool({ connectionString: url, max });
+      // An idle client's error with no listener would crash the process.
+      pool.on('error', warn('idle PostgreSQL client error'));
+      pool.on('connect', (client) => {
+        client.on('error', warn('PostgreSQL client error'));
+      });
+      pools.push(pool);
+      return pool;
+    },
+    async close() {
+      closing = true;
+      await Promise.allSettled(pools.map((p) => p.end()));
+      await knex.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+export function createKnex(url: string, poolMax = 10): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 10_000,
+  });
+}

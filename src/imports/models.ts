@@ -1,0 +1,48 @@
+import { BaseModel } from '../db/base-model';
+
+export type ImportStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
+
+export interface FailedBookmarkDetail {
+  index: number;
+  error: string;
+  url: string;
+  title: string;
+}
+
+export interface ImportOptions {
+  duplicate_handling: 'skip' | 'overwrite';
+  tags?: string[];
+  private?: boolean;
+}
+
+export class ImportJob extends BaseModel {
+  static override tableName = 'import_jobs';
+  id!: number;
+  user_id!: number;
+  file_path!: string;
+  original_filename!: string;
+  format!: string | null;
+  status!: ImportStatus;
+  file_size!: number;
+  total_bookmarks!: number;
+  processed_bookmarks!: number;
+  failed_bookmarks!: number;
+  created_bookmarks!: number;
+  updated_bookmarks!: number;
+  skipped_bookmarks!: number;
+  error_message!: string | null;
+  failed_bookmark_details!: FailedBookmarkDetail[];
+  options!: ImportOptions;
+  started_at!: Date | null;
+  completed_at!: Date | null;
+  created_at!: Date;
+  updated_at!: Date;
+
+  static override get jsonAttributes(): string[] {
+    return ['failed_bookmark_details', 'options'];
+  }
+
+  override $beforeUpdate(): void {
+    this.updated_at = new Date();
+  }
+}

@@ -1,0 +1,1 @@
+export { type AddJobOptions, addJob } from './add-job';

@@ -1,0 +1,65 @@
+/**
+ * Entry point: `node --require ./dist/otel/register.js dist/src/main.js [all|web|worker]`.
+ * SIGTERM/SIGINT: stop taking requests and jobs, finish what is running, stop
+ * the embedded PostgreSQL, exit 0. A second signal exits at once.
+ */
+import { getTelemetry } from '../otel/state';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logging/logger';
+import { type ProcessMode, startProcess } from './runtime/start';
+
+const MODES: readonly ProcessMode[] = ['all', 'web', 'worker'];
+
+async function main(): Promise<void> {
+  const mode = (process.argv[2] ?? 'all') as ProcessMode;
+  if (!MODES.includes(mode)) {
+    process.stderr.write(`Unknown mode "${mode}": use one of ${MODES.join(', ')}\n`);
+    process.exit(2);
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel, { mode });
+  // Handlers go in before starting, so a signal during start-up still ends in
+  // an orderly stop (after start-up completes) rather than the default kill.
+  const starting = startProcess(mode, config, logger);
+  let stopping = false;
+  const shutdown = async (signal: string, exitCode = 0) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const running = await starting.catch(() => undefined);
+    await running?.stop();
+    await getTelemetry()
+      .shutdown()
+      .catch(() => {});
+    logger.info('stopped');
+    process.exit(exitCode);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // A bug that escapes every handler: log it, stop in order (so the embedded
+  // PostgreSQL is not orphaned), exit non-zero for the supervisor to restart.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    void shutdown('uncaughtException', 1);
+  });
+  await starting;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `pebbling-club failed to start: ${(error as Error)?.stack ?? String(error)}\n`,
+  );
+  process.exit(1);
+});

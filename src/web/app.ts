@@ -1,0 +1,78 @@
+import type Router from '@koa/router';
+import Koa from 'koa';
+import type { Config } from '../config';
+import type { Database } from '../db/connection';
+import type { Logger } from '../logging/logger';
+import { errorHandler } from './middleware/error-handler';
+import { requestId } from './middleware/request-id';
+import { requestLog } from './middleware/request-log';
+import { securityHeaders } from './middleware/security-headers';
+import { createRenderer, type Renderer } from './render';
+import { healthRoutes } from './routes/health';
+import { homeRoutes } from './routes/home';
+import { metricsEndpoint } from './routes/metrics';
+import { staticFiles } from './static';
+import './types';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+}
+
+export interface WebDeps extends AppDeps {
+  readonly render: Renderer;
+}
+
+/** Each domain contributes one router; order matters only for overlapping paths. */
+function domainRouters(deps: WebDeps): Router[] {
+  return [homeRoutes(deps.render)];
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const { config, logger, db } = deps;
+  const app = new Koa({ proxy: false });
+  app.silent = true; // errors are logged by errorHandler, not printed by Koa
+  const render = createRenderer({ config, allowRegistration: config.allowUserRegistration });
+  const web: WebDeps = { ...deps, render };
+
+  app.use(requestId());
+  app.use(requestLog(logger, new Set([config.metrics.path, '/healthz', '/readyz'])));
+  app.use(securityHeaders());
+  app.use(errorHandler(render));
+  app.use(staticFiles());
+
+  // Metrics on the app's own port unless METRICS_PORT gives them a listener.
+  const serveMetricsHere = config.metrics.enabled && config.metrics.port === undefined;
+  const metrics = metricsEndpoint(config, logger);
+  app.use(async (ctx, next) => {
+    if (serveMetricsHere && ctx.path === config.metrics.path && ctx.method === 'GET') {
+      return metrics(ctx, next);
+    }
+    return next();
+  });
+
+  // Routers are mounted before anything else can claim a path: routes mounted
+  // after router.routes() get no http.route on the HTTP metric.
+  for (const router of [healthRoutes(db.knex), ...domainRouters(web)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return app;
+}
+
+/** A bare listener for /metrics (METRICS_PORT, or a worker-only process). */
+export function createMetricsApp(deps: Pick<AppDeps, 'config' | 'logger'>): Koa {
+  const app = new Koa();
+  app.silent = true;
+  const metrics = metricsEndpoint(deps.config, deps.logger);
+  app.use(async (ctx, next) => {
+    if (ctx.path === deps.config.metrics.path && ctx.method === 'GET') return metrics(ctx, next);
+    if (ctx.path === '/healthz') {
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    return next();
+  });
+  return app;
+}

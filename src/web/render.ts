@@ -1,0 +1,39 @@
+import type { ParameterizedContext } from 'koa';
+import nunjucks from 'nunjucks';
+import { viewsDir } from '../paths';
+
+export type Renderer = (
+  ctx: ParameterizedContext,
+  template: string,
+  data?: Record<string, unknown>,
+) => string;
+
+/**
+ * Nunjucks with autoescaping on: every {{ value }} is HTML-escaped unless a
+ * template says `| safe`, which only our own markup may use.
+ */
+export function createRenderer(globals: Record<string, unknown>): Renderer {
+  const env = new nunjucks.Environment(
+    new nunjucks.FileSystemLoader(viewsDir, { noCache: false }),
+    {
+      autoescape: true,
+      throwOnUndefined: false,
+    },
+  );
+  for (const [name, value] of Object.entries(globals)) env.addGlobal(name, value);
+  env.addFilter('isodate', (value: unknown) =>
+    value instanceof Date ? value.toISOString() : String(value ?? ''),
+  );
+  env.addFilter('date', (value: unknown) =>
+    value instanceof Date ? value.toISOString().slice(0, 10) : String(value ?? ''),
+  );
+  return (ctx, template, data = {}) =>
+    env.render(template, {
+      ...data,
+      currentUser: ctx.state.user,
+      csrfToken: ctx.state.csrfToken,
+      requestId: ctx.state.requestId,
+      flash: ctx.state.flash,
+      path: ctx.path,
+    });
+}

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Middleware } from 'koa';
+import { staticDir } from '../paths';
+
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * Serves the few files under src/web/static at /static/<name>, read once at
+ * start. Only names listed at start can be served: no path tricks possible.
+ */
+export function staticFiles(): Middleware {
+  const files = new Map<string, { body: Buffer; type: string }>();
+  for (const name of fs.readdirSync(staticDir)) {
+    const type = TYPES[path.extname(name)];
+    if (type)
+      files.set(`/static/${name}`, { body: fs.readFileSync(path.join(staticDir, name)), type });
+  }
+  return async (ctx, next) => {
+    const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? files.get(ctx.path) : undefined;
+    if (!file) return next();
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.type = file.type;
+    ctx.body = file.body;
+  };
+}

@@ -1,0 +1,103 @@
+import { context, trace } from '@opentelemetry/api';
+import {
+  type CronItem,
+  Logger as GraphileLogger,
+  parseCronItems,
+  type Runner,
+  run,
+  type Task,
+  type TaskList,
+} from 'graphile-worker';
+import type { Config } from '../config';
+import type { Database } from '../db/connection';
+import type { Logger } from '../logging/logger';
+import { type JobOutcome, recordJob } from './metrics';
+
+export interface Worker {
+  /** Stops taking jobs, waits for the running ones, then resolves. */
+  stop(): Promise<void>;
+  readonly runner: Runner;
+}
+
+const tracer = trace.getTracer('pebbling-club-worker');
+
+/**
+ * Each task body runs inside a span, so its queries count in the database
+ * metric (instrumentation-pg only records queries that have a parent span,
+ * which keeps graphile-worker's own polling out).
+ */
+function inSpan(name: string, task: Task): Task {
+  return (payload, helpers) =>
+    tracer.startActiveSpan(`job ${name}`, async (span) => {
+      try {
+        return await context.with(trace.setSpan(context.active(), span), () =>
+          task(payload, helpers),
+        );
+      } finally {
+        span.end();
+      }
+    });
+}
+
+export async function startWorker(options: {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly taskList: TaskList;
+  readonly cron: CronItem[];
+}): Promise<Worker> {
+  const { config, db } = options;
+  const log = options.logger.child({ component: 'worker' });
+  const taskList: TaskList = {};
+  for (const [name, task] of Object.entries(options.taskList)) {
+    taskList[name] = inSpan(name, task as Task);
+  }
+  const pgPool = db.createPool(config.worker.concurrency + 2);
+  const runner = await run({
+    pgPool,
+    taskList,
+    parsedCronItems: parseCronItems(options.cron),
+    concurrency: config.worker.concurrency,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: new GraphileLogger((scope) => (level, message, meta) => {
+      const fields = { ...scope, ...meta };
+      if (level === 'error') log.error(fields, message);
+      else if (level === 'warning') log.warn(fields, message);
+      else log.debug(fields, message);
+    }),
+  });
+
+  const started = new Map<string, bigint>();
+  const finish = (jobId: string, task: string, outcome: JobOutcome) => {
+    const start = started.get(jobId);
+    started.delete(jobId);
+    const seconds = start === undefined ? 0 : Number(process.hrtime.bigint() - start) / 1e9;
+    recordJob(task, outcome, seconds);
+  };
+  runner.events.on('job:start', ({ job }) => {
+    started.set(job.id, process.hrtime.bigint());
+  });
+  runner.events.on('job:success', ({ job }) => finish(job.id, job.task_identifier, 'success'));
+  runner.events.on('job:error', ({ job, error }) => {
+    const final = job.attempts >= job.max_attempts;
+    log.warn(
+      { task: job.task_identifier, jobId: job.id, attempt: job.attempts, err: error },
+      'job failed',
+    );
+    if (!final) finish(job.id, job.task_identifier, 'retry');
+  });
+  runner.events.on('job:failed', ({ job }) => finish(job.id, job.task_identifier, 'failed'));
+
+  log.info(
+    { concurrency: config.worker.concurrency, tasks: Object.keys(taskList) },
+    'worker started',
+  );
+  return {
+    runner,
+    async stop() {
+      await runner.stop();
+      log.info('worker stopped');
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * Every task's payload, declared once: addJob checks it when queuing and each
+ * task parses it when running (a payload from an older release may differ).
+ * Ids only, never rows: a row may change before the job runs.
+ */
+export interface TaskPayloads {
+  unfurl_bookmark: { bookmarkId: number };
+  poll_feed: { feedId: number };
+  schedule_feed_polls: Record<string, never>;
+  import_bookmarks: { importJobId: number };
+}
+
+export type TaskName = keyof TaskPayloads;

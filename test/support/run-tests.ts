@@ -1,0 +1,128 @@
+/**
+ * `npm test`: starts one PostgreSQL for the whole run (embedded, or the server
+ * at DATABASE_URL), migrates a template database, then runs ava. Each test
+ * file clones the template into its own database (test/helpers/database.ts).
+ * Prints a closing "N passed, N failed" line.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { createKnex } from '../../src/db/connection';
+import { loadEmbeddedPostgres } from '../../src/db/embedded';
+import { migrateAll } from '../../src/db/migrate';
+import { projectRoot } from '../../src/paths';
+import { freePort } from '../helpers/ports';
+
+const TEMPLATE = 'pebbling_template';
+
+async function startServer(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
+  if (process.env.DATABASE_URL) {
+    return { adminUrl: process.env.DATABASE_URL, stop: async () => {} };
+  }
+  const dir = path.join(projectRoot, '.test-data', `pg-${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=400',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  return {
+    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createTemplate(adminUrl: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE}`);
+  await admin.end();
+  const url = withDatabase(adminUrl, TEMPLATE);
+  const knex = createKnex(url);
+  await migrateAll({ url, knex });
+  await knex.destroy();
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function runAva(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const cli = path.join(projectRoot, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
+    const child = spawn(process.execPath, [cli, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let passed = 0;
+    let failed = 0;
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const pass = /(\d+) tests? passed/.exec(line);
+        const fail = /(\d+) tests? failed/.exec(line);
+        if (pass) passed = Number(pass[1]);
+        if (fail) failed = Number(fail[1]);
+      }
+    });
+    child.on('exit', (code) => {
+      if (code !== 0 && failed === 0) failed = 1;
+      process.stdout.write(`\nava: ${passed} passed, ${failed} failed\n`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const server = await startServer();
+  let code = 1;
+  try {
+    await createTemplate(server.adminUrl);
+    code = await runAva(process.argv.slice(2), {
+      ...process.env,
+      TEST_ADMIN_DATABASE_URL: server.adminUrl,
+      TEST_TEMPLATE_DATABASE: TEMPLATE,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    });
+  } finally {
+    await server.stop();
+  }
+  process.exit(code);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`test run failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});
