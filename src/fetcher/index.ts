@@ -1,0 +1,17 @@
+export { classifyAddress, isBlockedAddress } from './address-guard';
+export {
+  FETCH_ERROR_KINDS,
+  FetchError,
+  type FetchErrorKind,
+  isFetchError,
+} from './errors';
+export {
+  createFetcher,
+  type Fetcher,
+  type FetcherConfig,
+  type FetcherOptions,
+  type FetchOptions,
+  type FetchResult,
+  MAX_REDIRECTS,
+} from './fetcher';
+export { parseRetryAfter } from './retry-after';
