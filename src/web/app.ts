@@ -1,16 +1,23 @@
+import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
+import { badRequest, payloadTooLarge } from '../errors';
 import type { Logger } from '../logging/logger';
+import { userRoutes } from '../users/routes';
+import { authenticate } from './middleware/auth';
+import { csrfProtection } from './middleware/csrf';
 import { errorHandler } from './middleware/error-handler';
 import { requestId } from './middleware/request-id';
 import { requestLog } from './middleware/request-log';
 import { securityHeaders } from './middleware/security-headers';
+import { sessions } from './middleware/session';
 import { createRenderer, type Renderer } from './render';
 import { healthRoutes } from './routes/health';
 import { homeRoutes } from './routes/home';
 import { metricsEndpoint } from './routes/metrics';
+import { resolveSecretKey } from './secret-key';
 import { staticFiles } from './static';
 import './types';
 
@@ -26,7 +33,7 @@ export interface WebDeps extends AppDeps {
 
 /** Each domain contributes one router; order matters only for overlapping paths. */
 function domainRouters(deps: WebDeps): Router[] {
-  return [homeRoutes(deps.render)];
+  return [homeRoutes(deps.render), userRoutes(deps)];
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -51,6 +58,24 @@ export function createApp(deps: AppDeps): Koa {
     }
     return next();
   });
+
+  app.keys = [resolveSecretKey(config)];
+  app.use(sessions(app, config.publicUrl.startsWith('https:')));
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'form'],
+      jsonLimit: '1mb',
+      formLimit: '1mb',
+      onError: (error) => {
+        if ((error as { status?: number }).status === 413) {
+          throw payloadTooLarge('The request body is too large: the limit is 1 MB.');
+        }
+        throw badRequest('The request body could not be parsed: send valid JSON or form data.');
+      },
+    }),
+  );
+  app.use(authenticate());
+  app.use(csrfProtection());
 
   // Routers are mounted before anything else can claim a path: routes mounted
   // after router.routes() get no http.route on the HTTP metric.

@@ -1,3 +1,4 @@
+import type {} from '@koa/bodyparser';
 import type { Logger } from '../logging/logger';
 
 export interface SessionUser {

@@ -14,13 +14,14 @@ export interface TestApp {
 /**
  * The real app (web + worker by default) in this process, on its own database
  * and a free port on 127.0.0.1. Telemetry is the one the test process booted
- * with (ava loads otel/register first), so metrics are real.
+ * with (ava loads otel/register first), so metrics are real. objection's models
+ * are global: one in-process app per test file (spawn more with spawnApp).
  */
 export async function startTestApp(
   env: Record<string, string> = {},
   mode: ProcessMode = 'all',
 ): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ bindModels: false });
   const config = loadConfig({
     ...process.env,
     PORT: '0',

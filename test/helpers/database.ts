@@ -27,9 +27,12 @@ export function databaseUrl(database: string): string {
 
 /**
  * A fresh, migrated database for one test file, cloned from the template that
- * `npm test` migrated once. Also binds objection's models to it.
+ * `npm test` migrated once. Binds objection's models to it unless told not to
+ * (startTestApp's app binds them itself).
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { bindModels?: boolean } = {},
+): Promise<TestDatabase> {
   const name = `test_${randomBytes(6).toString('hex')}`;
   const template = process.env.TEST_TEMPLATE_DATABASE ?? 'pebbling_template';
   const admin = new pg.Client({ connectionString: adminUrl() });
@@ -41,7 +44,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = databaseUrl(name);
   const knex = createKnex(url);
-  Model.knex(knex);
+  if (options.bindModels !== false) Model.knex(knex);
   return {
     url,
     knex,

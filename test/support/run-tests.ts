@@ -91,10 +91,8 @@ function runAva(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
-        const pass = /(\d+) tests? passed/.exec(line);
-        const fail = /(\d+) tests? failed/.exec(line);
-        if (pass) passed = Number(pass[1]);
-        if (fail) failed = Number(fail[1]);
+        if (/^\s+✔ /.test(line)) passed += 1;
+        else if (/^\s+✘ /.test(line)) failed += 1;
       }
     });
     child.on('exit', (code) => {

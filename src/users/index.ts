@@ -1,0 +1,13 @@
+export { ApiToken, Profile, User } from './models';
+export {
+  authenticate,
+  createApiToken,
+  createUser,
+  findUserByUsername,
+  getProfile,
+  listApiTokens,
+  revokeApiToken,
+  type UserSummary,
+  updateBio,
+  userForToken,
+} from './service';

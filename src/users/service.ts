@@ -1,0 +1,104 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { conflict, notFound } from '../errors';
+import { ApiToken, Profile, User } from './models';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
+
+export interface UserSummary {
+  readonly id: number;
+  readonly username: string;
+}
+
+/** Creates the user and their profile in one transaction. */
+export async function createUser(input: {
+  username: string;
+  email: string;
+  password: string;
+}): Promise<User> {
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await User.transaction(async (trx) => {
+      const user = await User.query(trx).insert({
+        username: input.username,
+        email: input.email.toLowerCase(),
+        password_hash: passwordHash,
+      });
+      await Profile.query(trx).insert({ user_id: user.id, bio: '' });
+      return user;
+    });
+  } catch (error) {
+    const constraint = (error as { constraint?: string }).constraint ?? '';
+    if (constraint.includes('username')) throw conflict('That username is taken.');
+    if (constraint.includes('email')) throw conflict('An account with that email already exists.');
+    throw error;
+  }
+}
+
+export async function findUserByUsername(username: string): Promise<User | undefined> {
+  return User.query().whereRaw('lower(username) = lower(?)', [username]).first();
+}
+
+/** The user, or undefined; takes the same time whether or not the user exists. */
+export async function authenticate(login: string, password: string): Promise<User | undefined> {
+  const user = await User.query()
+    .whereRaw('lower(username) = lower(?)', [login])
+    .orWhereRaw('lower(email) = lower(?)', [login])
+    .first();
+  const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+  return ok ? user : undefined;
+}
+
+export async function getProfile(username: string): Promise<{ user: User; bio: string }> {
+  const user = await findUserByUsername(username);
+  if (!user) throw notFound('There is no such user.');
+  const profile = await Profile.query().findById(user.id);
+  return { user, bio: profile?.bio ?? '' };
+}
+
+export async function updateBio(userId: number, bio: string): Promise<void> {
+  const updated = await Profile.query().patch({ bio }).where({ user_id: userId });
+  if (updated === 0) await Profile.query().insert({ user_id: userId, bio });
+}
+
+const TOKEN_PREFIX = 'pc_';
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Returns the plain token once; only its hash is stored. */
+export async function createApiToken(input: {
+  userId: number;
+  name: string;
+}): Promise<{ token: string; record: ApiToken }> {
+  const token = `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
+  const record = await ApiToken.query().insert({
+    user_id: input.userId,
+    name: input.name,
+    token_hash: hashToken(token),
+    token_prefix: token.slice(0, 10),
+  });
+  return { token, record };
+}
+
+export async function listApiTokens(userId: number): Promise<ApiToken[]> {
+  return ApiToken.query().where({ user_id: userId }).orderBy('created_at', 'desc');
+}
+
+/** Scoped to its owner: someone else's token id deletes nothing and answers 404. */
+export async function revokeApiToken(userId: number, tokenId: number): Promise<void> {
+  const deleted = await ApiToken.query().delete().where({ id: tokenId, user_id: userId });
+  if (deleted === 0) throw notFound('There is no such token.');
+}
+
+export async function userForToken(token: string): Promise<UserSummary | undefined> {
+  if (!token.startsWith(TOKEN_PREFIX)) return undefined;
+  const row = await ApiToken.query().findOne({ token_hash: hashToken(token) });
+  if (!row) return undefined;
+  const user = await User.query().findById(row.user_id).select('id', 'username');
+  if (!user) return undefined;
+  // Touch last_used_at at most once a minute: a busy client is not a write per request.
+  if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
+    await ApiToken.query().patch({ last_used_at: new Date() }).where({ id: row.id });
+  }
+  return { id: user.id, username: user.username };
+}
