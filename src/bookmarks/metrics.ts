@@ -66,7 +66,7 @@ const importItems = createCounter({
   description: 'Imported records, by format and result.',
   labels: ['format', 'result'],
 });
-const exports = createCounter({
+const exportsServed = createCounter({
   name: 'bookmark_exports',
   description: 'Exports served, by format.',
   labels: ['format'],
@@ -115,6 +115,6 @@ export function recordImportItems(
   importItems.add(count, { format, result });
 }
 export function recordExport(format: ExportFormat, seconds: number): void {
-  exports.add(1, { format });
+  exportsServed.add(1, { format });
   exportDuration.record(seconds, { format });
 }
