@@ -1,0 +1,219 @@
+/**
+ * Refreshes one feed: fetch (conditional, guarded) → parse → process → store,
+ * then records the outcome on the feed row (status, error count, next poll,
+ * disabling) and in the metrics. A broken feed is data, not an exception:
+ * only an unexpected failure (the database) throws, so the job is retried.
+ */
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import { afterCommit } from '../db/after-commit';
+import { recordModelWrites } from '../db/metrics';
+import { type Fetcher, type FetchResult, isFetchError } from '../fetcher';
+import { nextPollDelayMs } from './backoff';
+import { createHostLimiter, type HostLimiter, hostOf } from './host-limiter';
+import { type FeedPollStatus, recordFeedPoll, recordItemsDiscovered } from './metrics';
+import { Feed } from './models';
+import { FeedParseError, parseFeedDocument } from './parser';
+import { type ProcessedFeed, processFeed } from './processor';
+import { upsertItems } from './store';
+
+export const FEED_ACCEPT =
+  'application/feed+json, application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, ' +
+  'application/json;q=0.8, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5';
+
+const LAST_ERROR_MAX = 1000;
+
+export interface RefreshDeps {
+  readonly knex: Knex;
+  readonly fetcher: Fetcher;
+  readonly config: Pick<Config, 'feeds' | 'fetch'>;
+  readonly limiter?: HostLimiter;
+  readonly now?: () => Date;
+}
+
+export interface RefreshOutcome {
+  readonly feedId: number;
+  /** 'skipped': the feed is gone or disabled; nothing was fetched or counted. */
+  readonly status: FeedPollStatus | 'skipped';
+  readonly newItems: number;
+  readonly error: string | null;
+  readonly disabled: boolean;
+  readonly url: string | null;
+}
+
+type Attempt =
+  | { readonly status: 'success'; readonly result: FetchResult; readonly feed: ProcessedFeed }
+  | { readonly status: 'not_modified'; readonly result: FetchResult }
+  | {
+      readonly status: Exclude<FeedPollStatus, 'success' | 'not_modified'>;
+      readonly error: string;
+      readonly retryAfterSeconds: number | null;
+    };
+
+const unlimited = createHostLimiter(Number.MAX_SAFE_INTEGER);
+
+async function attempt(deps: RefreshDeps, feed: Feed, now: Date): Promise<Attempt> {
+  let result: FetchResult;
+  try {
+    result = await (deps.limiter ?? unlimited).run(hostOf(feed.url), () =>
+      deps.fetcher.fetch(feed.url, {
+        etag: feed.etag,
+        lastModified: feed.modified,
+        accept: FEED_ACCEPT,
+        maxBytes: deps.config.fetch.maxBytes,
+      }),
+    );
+  } catch (error) {
+    if (!isFetchError(error)) throw error;
+    return { status: error.kind, error: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  }
+  if (result.notModified) return { status: 'not_modified', result };
+  try {
+    const parsed = parseFeedDocument(result.body, result.headers['content-type']);
+    const processed = processFeed(parsed, {
+      maxItems: deps.config.feeds.maxItems,
+      feedUrl: result.finalUrl,
+      now,
+    });
+    return { status: 'success', result, feed: processed };
+  } catch (error) {
+    if (!(error instanceof FeedParseError)) throw error;
+    return { status: 'parse_error', error: error.message, retryAfterSeconds: null };
+  }
+}
+
+export async function refreshFeed(
+  deps: RefreshDeps,
+  input: { readonly feedId: number },
+): Promise<RefreshOutcome> {
+  const clock = deps.now ?? (() => new Date());
+  const started = process.hrtime.bigint();
+  const feed = await Feed.query(deps.knex).findById(input.feedId);
+  if (!feed || feed.disabled) {
+    return {
+      feedId: input.feedId,
+      status: 'skipped',
+      newItems: 0,
+      error: null,
+      disabled: feed?.disabled ?? false,
+      url: feed?.url ?? null,
+    };
+  }
+  const outcome = await attempt(deps, feed, clock());
+  return deps.knex.transaction(async (trx) => {
+    const current = await Feed.query(trx).findById(feed.id).forUpdate();
+    if (!current) {
+      return { ...base(feed), status: 'skipped' as const, newItems: 0, error: null };
+    }
+    const now = clock();
+    const recorded =
+      outcome.status === 'success' || outcome.status === 'not_modified'
+        ? await recordSuccess(trx, deps, current, outcome, now)
+        : await recordFailure(trx, deps, current, outcome, now);
+    afterCommit(trx, () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      recordFeedPoll(current.id, outcome.status, seconds);
+      recordItemsDiscovered(current.id, recorded.newItems);
+    });
+    return recorded;
+  });
+}
+
+function base(feed: Feed) {
+  return { feedId: feed.id, disabled: feed.disabled, url: feed.url };
+}
+
+async function recordSuccess(
+  trx: Knex.Transaction,
+  deps: RefreshDeps,
+  feed: Feed,
+  outcome: Extract<Attempt, { status: 'success' | 'not_modified' }>,
+  now: Date,
+): Promise<RefreshOutcome> {
+  const { result } = outcome;
+  const patch: Partial<Feed> = {
+    error_count: 0,
+    last_error: null,
+    last_status: outcome.status,
+    last_polled_at: now,
+    next_poll_at: new Date(
+      now.getTime() +
+        nextPollDelayMs({
+          errorCount: 0,
+          intervalMinutes: deps.config.feeds.pollIntervalMinutes,
+          retryAfterSeconds: result.retryAfterSeconds,
+        }),
+    ),
+  };
+  let newItems = 0;
+  if (outcome.status === 'success') {
+    const stored = await upsertItems(trx, feed.id, outcome.feed.items, now);
+    newItems = stored.inserted;
+    const newest = outcome.feed.newestItemDate ?? (newItems > 0 ? now : null);
+    Object.assign(patch, {
+      title: outcome.feed.title || feed.title,
+      metadata: outcome.feed.metadata,
+      // Validators from this response only: stale ones would make every poll a 200.
+      etag: result.headers.etag?.slice(0, 1024) ?? null,
+      modified: result.headers['last-modified']?.slice(0, 255) ?? null,
+      newest_item_date:
+        newest && (!feed.newest_item_date || newest > feed.newest_item_date)
+          ? newest
+          : feed.newest_item_date,
+    });
+  }
+  const url = await movedUrl(trx, feed, result);
+  if (url) patch.url = url;
+  await Feed.query(trx).patch(patch).where('id', feed.id);
+  return { ...base(feed), url: url ?? feed.url, status: outcome.status, newItems, error: null };
+}
+
+/**
+ * A permanent redirect moves the feed, unless another feed already has the
+ * new URL (two feeds cannot share one). Bookmarks follow it: they are linked
+ * to their feed by URL.
+ */
+async function movedUrl(
+  trx: Knex.Transaction,
+  feed: Feed,
+  result: FetchResult,
+): Promise<string | null> {
+  if (!result.redirectedPermanently || result.finalUrl === feed.url) return null;
+  if (result.finalUrl.length > 2048) return null;
+  const taken = await Feed.query(trx).where('url', result.finalUrl).first();
+  if (taken) return null;
+  const moved = await trx('bookmarks')
+    .where('feed_url', feed.url)
+    .update({ feed_url: result.finalUrl });
+  afterCommit(trx, () => recordModelWrites('bookmark', 'update', moved));
+  return result.finalUrl;
+}
+
+async function recordFailure(
+  trx: Knex.Transaction,
+  deps: RefreshDeps,
+  feed: Feed,
+  outcome: Extract<Attempt, { error: string }>,
+  now: Date,
+): Promise<RefreshOutcome> {
+  const errorCount = feed.error_count + 1;
+  // 410 says the feed will not come back; otherwise give it maxErrors chances.
+  const disabled = outcome.status === 'gone' || errorCount >= deps.config.feeds.maxErrors;
+  const delay = nextPollDelayMs({
+    errorCount,
+    intervalMinutes: deps.config.feeds.pollIntervalMinutes,
+    retryAfterSeconds: outcome.retryAfterSeconds,
+  });
+  const error = outcome.error.slice(0, LAST_ERROR_MAX);
+  await Feed.query(trx)
+    .patch({
+      error_count: errorCount,
+      last_error: error,
+      last_status: outcome.status,
+      last_polled_at: now,
+      next_poll_at: new Date(now.getTime() + delay),
+      disabled,
+    })
+    .where('id', feed.id);
+  return { ...base(feed), status: outcome.status, newItems: 0, error, disabled };
+}

@@ -1,0 +1,59 @@
+/**
+ * Which feeds are due, and queuing their polls. Separate from refreshing one
+ * feed (refresh.ts); the per-host limit lives in the worker (host-limiter.ts).
+ */
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import { addJob } from '../jobs';
+import { Feed } from './models';
+
+/** At most this many polls are queued per scheduler run; the rest wait a run. */
+const BATCH = 5000;
+
+export function pollJobKey(feedId: number): string {
+  return `poll_feed:${feedId}`;
+}
+
+/** Enabled feeds whose next poll time has come, oldest first. */
+export async function dueFeedIds(db: Knex, now: Date, limit = BATCH): Promise<number[]> {
+  const rows = await db('feeds')
+    .select('id')
+    .where('disabled', false)
+    .andWhere('next_poll_at', '<=', now)
+    .orderBy('next_poll_at')
+    .limit(limit);
+  return rows.map((row: { id: number }) => row.id);
+}
+
+/**
+ * Queues one poll_feed job per due, enabled feed. The job key means a feed
+ * is never queued twice; pushing next_poll_at one interval ahead means the
+ * next scheduler run does not queue it again before its poll has run (the
+ * poll sets the real next time). If the worker dies, the feed is due again
+ * one interval later.
+ */
+export async function scheduleFeedPolls(deps: {
+  readonly knex: Knex;
+  readonly config: Pick<Config, 'feeds'>;
+  readonly now?: Date;
+}): Promise<{ queued: number }> {
+  const now = deps.now ?? new Date();
+  return deps.knex.transaction(async (trx) => {
+    const rows: Array<{ id: number }> = await trx('feeds')
+      .select('id')
+      .where('disabled', false)
+      .andWhere('next_poll_at', '<=', now)
+      .orderBy('next_poll_at')
+      .limit(BATCH)
+      .forUpdate()
+      .skipLocked();
+    if (rows.length === 0) return { queued: 0 };
+    const ids = rows.map((row) => row.id);
+    const lease = new Date(now.getTime() + deps.config.feeds.pollIntervalMinutes * 60_000);
+    await Feed.query(trx).patch({ next_poll_at: lease }).whereIn('id', ids);
+    for (const id of ids) {
+      await addJob(trx, 'poll_feed', { feedId: id }, { jobKey: pollJobKey(id) });
+    }
+    return { queued: ids.length };
+  });
+}
