@@ -92,7 +92,7 @@ export async function renderPrometheus(
 ): Promise<RenderResult> {
   let collected: Awaited<ReturnType<MetricReader['collect']>>;
   try {
-    collected = await reader.collect();
+    collected = await reader.collect({ timeoutMillis: 5000 });
   } catch (error) {
     return { ok: false, errors: [error] };
   }

@@ -28,7 +28,7 @@ export class TestClient {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
-      body: options.body as RequestInit["body"],
+      body: options.body as RequestInit['body'],
       redirect: 'manual',
     });
     // A new session (login, logout) comes with a new CSRF token: forget the old one.
@@ -80,7 +80,11 @@ export class TestClient {
     });
   }
 
-  async register(username: string, password = 'correct horse battery', email?: string): Promise<TestResponse> {
+  async register(
+    username: string,
+    password = 'correct horse battery',
+    email?: string,
+  ): Promise<TestResponse> {
     return this.post('/auth/register', {
       username,
       email: email ?? `${username.toLowerCase()}@example.test`,

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { api, TestClient } from '../helpers/client';
-import { startTestApp, type TestApp } from '../helpers/app';
 import { User } from '../../src/users';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { api, TestClient } from '../helpers/client';
 import { freePort } from '../helpers/ports';
 import { spawnApp, waitForListening } from '../helpers/process';
 
@@ -42,14 +42,22 @@ test('registration errors say what to fix and keep what was typed', async (t) =>
 test('a taken username or email is a clear 409, case-insensitively', async (t) => {
   const client = new TestClient(app.baseUrl);
   await client.register('Twin');
-  const again = await new TestClient(app.baseUrl).register('twin', 'another password', 'other@example.test');
+  const again = await new TestClient(app.baseUrl).register(
+    'twin',
+    'another password',
+    'other@example.test',
+  );
   t.is(again.status, 409);
   t.regex(again.text, /That username is taken/);
 });
 
 test('forms without a valid CSRF token are refused with 403', async (t) => {
   const client = new TestClient(app.baseUrl);
-  const missing = await client.post('/auth/register', { username: 'nocsrf', email: 'n@example.test', password: 'long enough pw' }, { csrf: false });
+  const missing = await client.post(
+    '/auth/register',
+    { username: 'nocsrf', email: 'n@example.test', password: 'long enough pw' },
+    { csrf: false },
+  );
   t.is(missing.status, 403);
   t.regex(missing.text, /form has expired or came from another site/);
   const wrong = await client.post('/auth/login', { username: 'x', password: 'y', _csrf: 'forged' });
@@ -77,10 +85,18 @@ test('login only follows same-site next paths (no open redirect)', async (t) => 
   await new TestClient(app.baseUrl).register('Nina');
   const client = new TestClient(app.baseUrl);
   await client.get('/auth/login');
-  const evil = await client.post('/auth/login', { username: 'Nina', password: 'correct horse battery', next: '//evil.example/' });
+  const evil = await client.post('/auth/login', {
+    username: 'Nina',
+    password: 'correct horse battery',
+    next: '//evil.example/',
+  });
   t.is(evil.location, '/u/Nina');
   const client2 = new TestClient(app.baseUrl);
-  const good = await client2.post('/auth/login', { username: 'Nina', password: 'correct horse battery', next: '/t/' });
+  const good = await client2.post('/auth/login', {
+    username: 'Nina',
+    password: 'correct horse battery',
+    next: '/t/',
+  });
   t.is(good.location, '/t/');
 });
 
@@ -88,7 +104,9 @@ test('the session id changes at login (no session fixation)', async (t) => {
   await new TestClient(app.baseUrl).register('Fixie');
   const client = new TestClient(app.baseUrl);
   await client.get('/auth/login');
-  const before = (client as unknown as { cookies: Map<string, string> }).cookies.get('pebbling.sid');
+  const before = (client as unknown as { cookies: Map<string, string> }).cookies.get(
+    'pebbling.sid',
+  );
   await client.login('Fixie');
   const after = (client as unknown as { cookies: Map<string, string> }).cookies.get('pebbling.sid');
   t.truthy(before);
@@ -98,7 +116,8 @@ test('the session id changes at login (no session fixation)', async (t) => {
 test('failed logins are throttled after five attempts', async (t) => {
   await new TestClient(app.baseUrl).register('Throttled');
   const client = new TestClient(app.baseUrl);
-  for (let i = 0; i < 5; i++) t.is((await client.login('Throttled', `wrong password ${i}`)).status, 401);
+  for (let i = 0; i < 5; i++)
+    t.is((await client.login('Throttled', `wrong password ${i}`)).status, 401);
   const blocked = await client.login('Throttled');
   t.is(blocked.status, 429);
   t.truthy(blocked.headers.get('retry-after'));
@@ -135,7 +154,11 @@ test('API tokens: created once on the page, work as bearer, revoked by their own
 });
 
 test('registration can be switched off', async (t) => {
-  const closed = spawnApp(['web'], { DATABASE_URL: app.db.url, PORT: String(await freePort()), ALLOW_USER_REGISTRATION: 'false' });
+  const closed = spawnApp(['web'], {
+    DATABASE_URL: app.db.url,
+    PORT: String(await freePort()),
+    ALLOW_USER_REGISTRATION: 'false',
+  });
   t.teardown(() => closed.child.kill('SIGKILL'));
   const client = new TestClient(await waitForListening(closed));
   t.is((await client.get('/auth/register')).status, 403);
