@@ -3,6 +3,8 @@ import type { Config } from '../src/config';
 import type { Database } from '../src/db/connection';
 import type { Logger } from '../src/logging/logger';
 import type { TaskName } from './payloads';
+import { pollFeedTask } from './poll_feed';
+import { scheduleFeedPollsTask } from './schedule_feed_polls';
 
 export interface TaskDeps {
   readonly config: Config;
@@ -14,7 +16,9 @@ export interface TaskDeps {
  * The explicit task list: the compiler checks that every task named in
  * TaskPayloads has an implementation here.
  */
-export function createTaskList(_deps: TaskDeps): TaskList {
+export function createTaskList(deps: TaskDeps): TaskList {
   const tasks: Partial<Record<TaskName, Task>> = {};
+  tasks.poll_feed = pollFeedTask(deps);
+  tasks.schedule_feed_polls = scheduleFeedPollsTask(deps);
   return tasks as TaskList;
 }

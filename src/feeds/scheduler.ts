@@ -14,6 +14,25 @@ export function pollJobKey(feedId: number): string {
   return `poll_feed:${feedId}`;
 }
 
+/**
+ * The cron line for "every N minutes". Minutes that do not divide an hour
+ * restart at each full hour (45 → :00 and :45); hours likewise per day.
+ */
+export function feedPollCronPattern(minutes: number): string {
+  if (minutes < 60) return `*/${minutes} * * * *`;
+  const hours = Math.floor(minutes / 60);
+  if (hours >= 24) return '0 0 * * *';
+  return `0 */${hours} * * *`;
+}
+
+/**
+ * A feed polled a few seconds after one scheduler run is due a few seconds
+ * after the next: without some slack it would wait a whole extra interval.
+ */
+export function schedulerSlackMs(intervalMinutes: number): number {
+  return Math.min(2 * 60_000, (intervalMinutes * 60_000) / 2);
+}
+
 /** Enabled feeds whose next poll time has come, oldest first. */
 export async function dueFeedIds(db: Knex, now: Date, limit = BATCH): Promise<number[]> {
   const rows = await db('feeds')
@@ -38,11 +57,12 @@ export async function scheduleFeedPolls(deps: {
   readonly now?: Date;
 }): Promise<{ queued: number }> {
   const now = deps.now ?? new Date();
+  const horizon = new Date(now.getTime() + schedulerSlackMs(deps.config.feeds.pollIntervalMinutes));
   return deps.knex.transaction(async (trx) => {
     const rows: Array<{ id: number }> = await trx('feeds')
       .select('id')
       .where('disabled', false)
-      .andWhere('next_poll_at', '<=', now)
+      .andWhere('next_poll_at', '<=', horizon)
       .orderBy('next_poll_at')
       .limit(BATCH)
       .forUpdate()

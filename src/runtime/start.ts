@@ -8,6 +8,7 @@ import { cronItems } from '../../tasks/cron';
 import type { Config } from '../config';
 import { type Database, openDatabase } from '../db/connection';
 import { migrateAll } from '../db/migrate';
+import { activeFeedsGauge } from '../feeds';
 import type { Logger } from '../logging/logger';
 import { startDatabaseGauges } from '../metrics/database-gauges';
 import { createApp, createMetricsApp } from '../web/app';
@@ -63,7 +64,11 @@ export async function startProcess(
       });
       // Workers stop after the web server: requests in flight may still queue jobs.
       stops.push(() => worker!.stop());
-      const gauges = startDatabaseGauges({ url: db.url, gauges: [jobsWaitingGauge(db)], logger });
+      const gauges = startDatabaseGauges({
+        url: db.url,
+        gauges: [jobsWaitingGauge(db), activeFeedsGauge(db)],
+        logger,
+      });
       stops.push(() => gauges.stop());
     }
     return {

@@ -1,0 +1,36 @@
+/** What other code may import from the feeds domain. */
+export { nextPollDelayMs } from './backoff';
+export { discoverFeedLinks, type FoundFeed, findFeeds } from './discover';
+export { fetchFeedsJson, getFeedsJson } from './feeds-json';
+export { createHostLimiter, type HostLimiter } from './host-limiter';
+export { listFeedItems } from './items';
+export {
+  activeFeedsGauge,
+  FEED_POLL_STATUSES,
+  type FeedPollStatus,
+  recordFeedPoll,
+  recordItemsDiscovered,
+} from './metrics';
+export { Feed, FeedItem, FeedSubscription } from './models';
+export { exportOpml, importOpml, parseOpml } from './opml';
+export { FeedParseError, type ParsedFeed, parseFeedDocument } from './parser';
+export { pollFeedsNow, queueFeedPolls, waitForJobs } from './polls';
+export { processFeed } from './processor';
+export { type RefreshDeps, type RefreshOutcome, refreshFeed } from './refresh';
+export {
+  dueFeedIds,
+  feedPollCronPattern,
+  pollJobKey,
+  scheduleFeedPolls,
+} from './scheduler';
+export {
+  ensureFeed,
+  type FeedsDeps,
+  getUserFeed,
+  listUserFeeds,
+  reenableFeed,
+  subscribeToFeed,
+  unsubscribeFromFeed,
+} from './service';
+export { parseSince } from './since';
+export { normaliseFeedUrl } from './urls';

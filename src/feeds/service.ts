@@ -1,0 +1,166 @@
+/**
+ * Subscriptions: following a feed (by its URL or a page that advertises it),
+ * unfollowing, listing a user's feeds with their state, re-enabling a
+ * disabled feed, and ensureFeed for feeds found on bookmarked pages.
+ */
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import { afterCommit } from '../db/after-commit';
+import { recordModelWrites } from '../db/metrics';
+import { notFound, validationFailed } from '../errors';
+import { type Fetcher, isFetchError } from '../fetcher';
+import { findFeeds } from './discover';
+import { Feed, FeedSubscription } from './models';
+import { canViewFeed } from './policies';
+import { queueFeedPolls } from './polls';
+import { normaliseFeedUrl } from './urls';
+
+export interface FeedsDeps {
+  readonly knex: Knex;
+  readonly fetcher: Fetcher;
+  readonly config: Pick<Config, 'feeds' | 'fetch'>;
+}
+
+/**
+ * The Feed row for a URL, created when missing (and then polled at once).
+ * For bookmarks' discovered feed_url: call it inside the bookmark's
+ * transaction. Throws a 422 AppError for a URL that is not http(s).
+ */
+export async function ensureFeed(
+  db: Knex | Knex.Transaction,
+  url: string,
+): Promise<{ feed: Feed; created: boolean }> {
+  const normalised = normaliseFeedUrl(url);
+  const inserted = await db('feeds')
+    .insert({ url: normalised })
+    .onConflict('url')
+    .ignore()
+    .returning('id');
+  const created = inserted.length > 0;
+  const feed = await Feed.query(db).findOne({ url: normalised });
+  if (!feed) throw new Error(`feed ${normalised} vanished after insert`);
+  if (created) {
+    afterCommit(db.isTransaction ? (db as Knex.Transaction) : undefined, () =>
+      recordModelWrites('feed', 'insert', 1),
+    );
+    await queueFeedPolls(db, [feed.id]);
+  }
+  return { feed, created };
+}
+
+export interface SubscribeResult {
+  readonly feed: Feed;
+  /** False when the user already followed it. */
+  readonly subscribed: boolean;
+}
+
+/** Where a subscription's feed is: the URL itself if known or a feed, else discovered. */
+async function locateFeed(deps: FeedsDeps, url: string): Promise<string> {
+  const known = await Feed.query(deps.knex).findOne({ url });
+  if (known) return known.url;
+  let found: Awaited<ReturnType<typeof findFeeds>>;
+  try {
+    found = await findFeeds(deps.fetcher, url, { max: 1 });
+  } catch (error) {
+    if (isFetchError(error)) throw validationFailed(`Could not fetch ${url}: ${error.message}.`);
+    throw error;
+  }
+  if (found.length === 0) {
+    throw validationFailed(
+      `No feed found at ${url}: it is not a feed and the page links to none that could be read.`,
+    );
+  }
+  return found[0]!.url;
+}
+
+export async function subscribeToFeed(
+  deps: FeedsDeps,
+  input: { readonly userId: number; readonly url: string },
+): Promise<SubscribeResult> {
+  const feedUrl = await locateFeed(deps, normaliseFeedUrl(input.url));
+  return deps.knex.transaction(async (trx) => {
+    const { feed } = await ensureFeed(trx, feedUrl);
+    const added = await subscribe(trx, input.userId, feed.id);
+    return { feed, subscribed: added };
+  });
+}
+
+/** Adds the subscription row; false when it was there already. */
+export async function subscribe(
+  db: Knex | Knex.Transaction,
+  userId: number,
+  feedId: number,
+): Promise<boolean> {
+  const rows = await db('feed_subscriptions')
+    .insert({ user_id: userId, feed_id: feedId })
+    .onConflict(['user_id', 'feed_id'])
+    .ignore()
+    .returning('feed_id');
+  return rows.length > 0;
+}
+
+export async function unsubscribeFromFeed(
+  deps: Pick<FeedsDeps, 'knex'>,
+  input: { readonly userId: number; readonly feedId: number },
+): Promise<void> {
+  const deleted = await FeedSubscription.query(deps.knex)
+    .delete()
+    .where({ user_id: input.userId, feed_id: input.feedId });
+  if (deleted === 0) throw notFound('You do not follow that feed.');
+}
+
+export interface UserFeed {
+  readonly feed: Feed;
+  readonly subscribedAt: Date;
+  readonly itemCount: number;
+}
+
+export async function listUserFeeds(
+  deps: Pick<FeedsDeps, 'knex'>,
+  input: { readonly userId: number },
+): Promise<UserFeed[]> {
+  const rows = await Feed.query(deps.knex)
+    .select('feeds.*', 's.created_at as subscribed_at')
+    .select(
+      deps.knex.raw(
+        '(select count(*)::int from feed_items i where i.feed_id = feeds.id) as item_count',
+      ),
+    )
+    .join('feed_subscriptions as s', 's.feed_id', 'feeds.id')
+    .where('s.user_id', input.userId)
+    .orderByRaw("lower(coalesce(nullif(feeds.title, ''), feeds.url)), feeds.id");
+  return rows.map((row) => {
+    const extra = row as unknown as { subscribed_at: Date; item_count: number };
+    return { feed: row, subscribedAt: extra.subscribed_at, itemCount: extra.item_count };
+  });
+}
+
+/** A feed the user may see (404 otherwise: we do not say which feeds exist). */
+export async function getUserFeed(
+  deps: Pick<FeedsDeps, 'knex'>,
+  input: { readonly userId: number; readonly feedId: number },
+): Promise<Feed> {
+  const feed = await Feed.query(deps.knex).findById(input.feedId);
+  if (!feed || !(await canViewFeed(deps.knex, input.userId, feed))) {
+    throw notFound('There is no such feed among yours.');
+  }
+  return feed;
+}
+
+/**
+ * Turns a disabled feed back on: errors forgotten, polled at once. Only a
+ * subscriber may; the feed is shared, so it comes back for everyone.
+ */
+export async function reenableFeed(
+  deps: Pick<FeedsDeps, 'knex'>,
+  input: { readonly userId: number; readonly feedId: number },
+): Promise<Feed> {
+  const feed = await getUserFeed(deps, input);
+  return deps.knex.transaction(async (trx) => {
+    await Feed.query(trx)
+      .patch({ disabled: false, error_count: 0, next_poll_at: new Date() })
+      .where('id', feed.id);
+    await queueFeedPolls(trx, [feed.id]);
+    return (await Feed.query(trx).findById(feed.id))!;
+  });
+}
