@@ -36,6 +36,8 @@ export interface Config {
     readonly durationBuckets: readonly number[];
     readonly scopeLabels: boolean;
     readonly targetInfo: boolean;
+    /** How often the one reporting process re-reads database gauges. */
+    readonly databaseGaugeIntervalMs: number;
   };
   readonly otel: {
     readonly sdkDisabled: boolean;
@@ -110,6 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       durationBuckets: r.numberList('METRICS_DURATION_BUCKETS', DEFAULT_DURATION_BUCKETS),
       scopeLabels: r.bool('METRICS_SCOPE_LABELS', false),
       targetInfo: r.bool('METRICS_TARGET_INFO', true),
+      databaseGaugeIntervalMs:
+        r.int('METRICS_DATABASE_GAUGE_INTERVAL', 15, { min: 1, max: 3600 }) * 1000,
     },
     otel: {
       sdkDisabled: r.bool('OTEL_SDK_DISABLED', false),

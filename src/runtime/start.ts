@@ -68,6 +68,7 @@ export async function startProcess(
         url: db.url,
         gauges: [jobsWaitingGauge(db), activeFeedsGauge(db)],
         logger,
+        intervalMs: config.metrics.databaseGaugeIntervalMs,
       });
       stops.push(() => gauges.stop());
     }
