@@ -1,0 +1,157 @@
+/**
+ * Two web and two worker processes on one PostgreSQL, scraped by a real
+ * Prometheus and pushing OTLP to a receiver. After a scripted workload, the sums
+ * across instances equal what the database says happened, and gauges read
+ * from the database are not multiplied by the number of processes.
+ */
+import test from 'ava';
+import { TestClient } from '../helpers/client';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver';
+import { freePort } from '../helpers/ports';
+import { type SpawnedApp, spawnApp, waitForListening } from '../helpers/process';
+import { type PrometheusServer, startPrometheus } from '../helpers/prometheus';
+
+let db: TestDatabase;
+let receiver: OtlpReceiver;
+let prometheus: PrometheusServer;
+const processes: SpawnedApp[] = [];
+const webUrls: string[] = [];
+const workerTargets: string[] = [];
+
+test.before(async () => {
+  db = await createTestDatabase();
+  receiver = await startOtlpReceiver();
+  const common = {
+    DATABASE_URL: db.url,
+    OTEL_METRICS_EXPORTER: 'prometheus,otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_METRIC_EXPORT_INTERVAL: '500',
+    METRICS_DATABASE_GAUGE_INTERVAL: '1',
+    FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
+  };
+  const starting: Array<Promise<void>> = [];
+  for (let i = 0; i < 2; i++) {
+    const port = await freePort();
+    const web = spawnApp(['web'], { ...common, PORT: String(port) });
+    processes.push(web);
+    starting.push(waitForListening(web).then((url) => void webUrls.push(url)));
+    const metricsPort = await freePort();
+    const worker = spawnApp(['worker'], { ...common, WORKER_METRICS_PORT: String(metricsPort) });
+    processes.push(worker);
+    workerTargets.push(`127.0.0.1:${metricsPort}`);
+    starting.push(worker.waitFor(/"msg":"worker started"/).then(() => undefined));
+  }
+  await Promise.all(starting);
+  prometheus = await startPrometheus([
+    { name: 'web', targets: webUrls.map((u) => new URL(u).host) },
+    { name: 'worker', targets: workerTargets },
+  ]);
+});
+
+test.after.always(async () => {
+  for (const p of processes) p.child.kill('SIGTERM');
+  await Promise.all(processes.map((p) => p.exited));
+  await prometheus?.stop();
+  await receiver?.close();
+  await db?.close();
+});
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) return;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+async function promSum(expr: string): Promise<number> {
+  const result = await prometheus.query(`sum(${expr})`);
+  return result[0]?.value ?? 0;
+}
+
+test.serial(
+  'sums across two web processes equal the rows in the database (Prometheus and OTLP)',
+  async (t) => {
+    const registrations = 6;
+    for (let i = 0; i < registrations; i++) {
+      const client = new TestClient(webUrls[i % 2]!);
+      const response = await client.register(`spread${i}`);
+      t.is(response.status, 302);
+    }
+    const truth = Number(
+      (await db.knex('users').count<{ count: string }[]>('* as count'))[0]!.count,
+    );
+    t.is(truth, registrations);
+
+    await eventually(async () => (await promSum('model_inserts_total{model="user"}')) === truth);
+    t.is(await promSum('model_inserts_total{model="user"}'), truth);
+    t.is(
+      await promSum(
+        'http_server_request_duration_seconds_count{http_route="/auth/register",http_request_method="POST"}',
+      ),
+      registrations,
+    );
+    // Each web process served some of them: the sum is spread over instances, not duplicated.
+    const perInstance = await prometheus.query('model_inserts_total{model="user"}');
+    t.is(perInstance.length, 2);
+    t.true(perInstance.every((s) => s.value === registrations / 2));
+
+    await eventually(async () => receiver.total('model_inserts', { model: 'user' }) === truth);
+    t.is(receiver.total('model_inserts', { model: 'user' }), truth);
+    t.is(
+      receiver.total('http.server.request.duration', {
+        'http.route': '/auth/register',
+        'http.request.method': 'POST',
+      }),
+      registrations,
+    );
+    // OTLP keeps the semantic-convention name and unit; the scrape has the suffixed name.
+    t.deepEqual([...receiver.units('http.server.request.duration')], ['s']);
+    t.true(receiver.instances().size >= 4, 'all four processes pushed');
+  },
+);
+
+test.serial('a gauge read from the database is reported once, not once per process', async (t) => {
+  // Jobs for a task no worker knows stay waiting.
+  for (let i = 0; i < 3; i++) {
+    await db.knex.raw(`select graphile_worker.add_job('selftest_unknown_task', '{}'::json)`);
+  }
+  await eventually(
+    async () => (await promSum('worker_jobs_waiting{task="selftest_unknown_task"}')) === 3,
+  );
+  t.is(await promSum('worker_jobs_waiting{task="selftest_unknown_task"}'), 3);
+  const reporters = await prometheus.query('count by (instance) (worker_jobs_waiting)');
+  t.is(reporters.length, 1, 'exactly one process reports database gauges');
+  await eventually(
+    async () => receiver.total('worker_jobs_waiting', { task: 'selftest_unknown_task' }) === 3,
+  );
+  t.is(receiver.total('worker_jobs_waiting', { task: 'selftest_unknown_task' }), 3);
+});
+
+test.serial(
+  'when the reporting process dies, another takes over and the sum stays right',
+  async (t) => {
+    const reporters = await prometheus.query('count by (instance) (worker_jobs_waiting)');
+    const reporter = reporters[0]!.labels.instance!;
+    const index = [...webUrls.map((u) => new URL(u).host), ...workerTargets].indexOf(reporter);
+    t.true(index >= 0);
+    // processes[] alternates web, worker; map the target back to its process.
+    const byTarget = new Map<string, SpawnedApp>();
+    webUrls.forEach((u, i) => byTarget.set(new URL(u).host, processes[i * 2]!));
+    workerTargets.forEach((target, i) => byTarget.set(target, processes[i * 2 + 1]!));
+    const victim = byTarget.get(reporter)!;
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    const since = Date.now();
+    await eventually(async () => {
+      const now = await prometheus.query('count by (instance) (worker_jobs_waiting)');
+      return now.length === 1 && now[0]!.labels.instance !== reporter;
+    }, 30_000);
+    const now = await prometheus.query('count by (instance) (worker_jobs_waiting)');
+    t.is(now.length, 1);
+    t.not(now[0]!.labels.instance, reporter);
+    t.true(Date.now() - since < 30_000);
+    t.is(await promSum('worker_jobs_waiting{task="selftest_unknown_task"}'), 3);
+  },
+);
