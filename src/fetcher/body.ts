@@ -10,7 +10,17 @@ import { FetchError } from './errors';
 
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 
-function decoderFor(coding: string): Transform | null {
+/** RFC 1950 header: deflate in a zlib wrapper, as the spec says; many servers send it raw. */
+function hasZlibHeader(first: Buffer | null): boolean {
+  return (
+    first !== null &&
+    first.length >= 2 &&
+    (first[0]! & 0x0f) === 8 &&
+    ((first[0]! << 8) | first[1]!) % 31 === 0
+  );
+}
+
+function decoderFor(coding: string, first: Buffer | null): Transform | null {
   // Flush options let a truncated but otherwise fine stream yield what it has.
   const flush = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
   switch (coding) {
@@ -21,8 +31,7 @@ function decoderFor(coding: string): Transform | null {
     case 'x-gzip':
       return zlib.createGunzip(flush);
     case 'deflate':
-      // Servers send both zlib-wrapped and raw deflate under this name.
-      return zlib.createUnzip(flush);
+      return hasZlibHeader(first) ? zlib.createInflate(flush) : zlib.createInflateRaw(flush);
     case 'br':
       return zlib.createBrotliDecompress({
         flush: zlib.constants.BROTLI_OPERATION_FLUSH,
@@ -33,13 +42,54 @@ function decoderFor(coding: string): Transform | null {
   }
 }
 
-/** Decoders in the order to apply them: the last coding listed was applied last. */
-export function decodersFor(contentEncoding: string | undefined): Transform[] {
-  const codings = (contentEncoding ?? '')
+function codingsOf(contentEncoding: string | undefined): string[] {
+  return (contentEncoding ?? '')
     .split(',')
     .map((c) => c.trim().toLowerCase())
-    .reverse();
-  return codings.map(decoderFor).filter((d): d is Transform => d !== null);
+    .filter((c) => c !== '' && c !== 'identity');
+}
+
+/**
+ * Decoders in the order to apply them: the last coding listed was applied
+ * last. `first` is the body's first bytes, to tell the two deflates apart
+ * (only matters when deflate is the outermost coding).
+ */
+export function decodersFor(
+  contentEncoding: string | undefined,
+  first: Buffer | null,
+): Transform[] {
+  return codingsOf(contentEncoding)
+    .reverse()
+    .map((coding, index) => decoderFor(coding, index === 0 ? first : null))
+    .filter((d): d is Transform => d !== null);
+}
+
+/** The first buffered bytes of a stream, put back so the pipeline still reads them. */
+function peek(body: Readable): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      body.off('readable', onReadable);
+      body.off('end', onEnd);
+      body.off('error', onError);
+    };
+    const onReadable = () => {
+      done();
+      const chunk = body.read() as Buffer | null;
+      if (chunk) body.unshift(chunk);
+      resolve(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(null);
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    body.on('readable', onReadable);
+    body.on('end', onEnd);
+    body.on('error', onError);
+  });
 }
 
 export async function readCappedBody(options: {
@@ -54,7 +104,9 @@ export async function readCappedBody(options: {
     new FetchError('too_large', `response body is larger than ${maxBytes} bytes`, { url });
   let decoders: Transform[];
   try {
-    decoders = decodersFor(options.contentEncoding);
+    const outermost = codingsOf(options.contentEncoding).at(-1);
+    const first = outermost === 'deflate' ? await peek(body) : null;
+    decoders = decodersFor(options.contentEncoding, first);
   } catch (error) {
     body.destroy();
     throw error;

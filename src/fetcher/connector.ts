@@ -18,7 +18,10 @@ export function createGuardedConnector(options: {
    * server (an answer that changed after it was checked); leave it unset.
    */
   readonly lookup?: typeof guardedLookup;
+  /** Replaces the address classifier. Tests only, to treat one loopback address as public. */
+  readonly classify?: typeof classifyAddress;
 }): buildConnector.connector {
+  const classify = options.classify ?? classifyAddress;
   if (options.allowPrivateNetworks) return buildConnector({ timeout: options.connectTimeoutMs });
   const base = buildConnector({
     timeout: options.connectTimeoutMs,
@@ -27,7 +30,7 @@ export function createGuardedConnector(options: {
   return (connectOptions, callback) => {
     const host = connectOptions.hostname;
     if (net.isIP(host) !== 0) {
-      const verdict = classifyAddress(host);
+      const verdict = classify(host);
       if (!verdict.allowed) {
         callback(new BlockedAddressError(host, verdict.range), null);
         return;
@@ -39,7 +42,7 @@ export function createGuardedConnector(options: {
         return;
       }
       const remote = socket.remoteAddress;
-      const verdict = remote ? classifyAddress(remote) : { allowed: false, range: 'unknown' };
+      const verdict = remote ? classify(remote) : { allowed: false, range: 'unknown' };
       if (!verdict.allowed) {
         socket.destroy();
         callback(new BlockedAddressError(remote ?? host, verdict.range), null);

@@ -6,7 +6,7 @@
  * Every failure is a FetchError with a kind from one closed set.
  */
 import { Agent, type Dispatcher } from 'undici';
-import type { guardedLookup } from './address-guard';
+import type { classifyAddress, guardedLookup } from './address-guard';
 import { ACCEPT_ENCODING, readCappedBody } from './body';
 import { createGuardedConnector } from './connector';
 import { BlockedAddressError, FetchError } from './errors';
@@ -59,6 +59,8 @@ export interface FetcherOptions {
   readonly connectTimeoutMs?: number;
   /** For tests only: see createGuardedConnector. */
   readonly lookup?: typeof guardedLookup;
+  /** For tests only: see createGuardedConnector. */
+  readonly classify?: typeof classifyAddress;
 }
 
 export function createFetcher(config: FetcherConfig, options: FetcherOptions = {}): Fetcher {
@@ -68,6 +70,7 @@ export function createFetcher(config: FetcherConfig, options: FetcherOptions = {
       connectTimeoutMs,
       allowPrivateNetworks: config.allowPrivateNetworks,
       lookup: options.lookup,
+      classify: options.classify,
     }),
     headersTimeout: config.timeoutMs,
     bodyTimeout: config.timeoutMs,

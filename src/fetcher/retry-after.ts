@@ -13,6 +13,8 @@ export function parseRetryAfter(value: string | undefined, now = new Date()): nu
   if (/^\d+$/.test(text)) {
     seconds = Number(text);
   } else {
+    // An HTTP-date has a weekday and month name; "-5" or "1e3" is junk, not a date.
+    if (!/[a-z]{3}/i.test(text)) return null;
     const at = Date.parse(text);
     if (Number.isNaN(at)) return null;
     seconds = Math.ceil((at - now.getTime()) / 1000);
