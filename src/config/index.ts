@@ -23,6 +23,10 @@ export interface Config {
   readonly worker: {
     readonly concurrency: number;
     readonly metricsPort: number;
+    /** How often each worker writes its heartbeat. */
+    readonly heartbeatIntervalMs: number;
+    /** A worker silent this long is dead: its locked jobs are unlocked for others. */
+    readonly staleAfterMs: number;
   };
   readonly metrics: {
     readonly enabled: boolean;
@@ -61,6 +65,8 @@ export interface Config {
   };
   readonly imports: {
     readonly maxBytes: number;
+    /** Records written per transaction (and between progress updates). */
+    readonly batchSize: number;
   };
 }
 
@@ -100,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       concurrency: r.int('WORKER_CONCURRENCY', 4, { min: 1, max: 64 }),
       metricsPort: r.int('WORKER_METRICS_PORT', 9464, { min: 0, max: 65535 }),
+      heartbeatIntervalMs: r.int('WORKER_HEARTBEAT_INTERVAL_MS', 5000, { min: 100, max: 600_000 }),
+      staleAfterMs: r.int('WORKER_STALE_AFTER_MS', 30_000, { min: 500, max: 86_400_000 }),
     },
     metrics: {
       enabled: metricsEnabled,
@@ -140,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     imports: {
       maxBytes: r.bytes('IMPORT_MAX_BYTES', 50 * 1024 * 1024),
+      batchSize: r.int('IMPORT_BATCH_SIZE', 1000, { min: 1, max: 10_000 }),
     },
   };
   r.finish();

@@ -30,6 +30,8 @@ export class ImportJob extends BaseModel {
   created_bookmarks!: number;
   updated_bookmarks!: number;
   skipped_bookmarks!: number;
+  /** Records of the file whose outcome is committed; a restart resumes here. */
+  resume_cursor!: number;
   error_message!: string | null;
   failed_bookmark_details!: FailedBookmarkDetail[];
   options!: ImportOptions;

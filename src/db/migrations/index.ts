@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initial from './001_initial';
 import * as loginFailures from './002_login_failures';
+import * as importResume from './003_import_resume_worker_heartbeats';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,4 +16,5 @@ interface Migration {
 export const migrations: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ['001_initial', initial],
   ['002_login_failures', loginFailures],
+  ['003_import_resume_worker_heartbeats', importResume],
 ];
