@@ -16,7 +16,8 @@ export type UnfurlStatus =
   | 'network_error'
   | 'parse_error'
   | 'not_html';
-export type ImportFormat = 'netscape' | 'pinboard' | 'activitystreams';
+/** 'unknown': the import failed before its format could be told. */
+export type ImportFormat = 'netscape' | 'pinboard' | 'activitystreams' | 'unknown';
 export type ImportStatus = 'completed' | 'failed' | 'cancelled';
 export type ImportItemResult = 'created' | 'updated' | 'skipped' | 'failed';
 export type ExportFormat = 'netscape' | 'activitystreams' | 'opml';
