@@ -5,6 +5,7 @@ import type { Logger } from '../src/logging/logger';
 import type { TaskName } from './payloads';
 import { pollFeedTask } from './poll_feed';
 import { scheduleFeedPollsTask } from './schedule_feed_polls';
+import { unfurlBookmarkTask } from './unfurl_bookmark';
 
 export interface TaskDeps {
   readonly config: Config;
@@ -20,5 +21,6 @@ export function createTaskList(deps: TaskDeps): TaskList {
   const tasks: Partial<Record<TaskName, Task>> = {};
   tasks.poll_feed = pollFeedTask(deps);
   tasks.schedule_feed_polls = scheduleFeedPollsTask(deps);
+  tasks.unfurl_bookmark = unfurlBookmarkTask(deps);
   return tasks as TaskList;
 }

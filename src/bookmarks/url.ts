@@ -29,7 +29,9 @@ export function parseBookmarkUrl(input: string): URL {
   try {
     url = new URL(trimmed);
   } catch {
-    throw new InvalidUrlError('That is not a valid URL: it should look like https://example.com/page.');
+    throw new InvalidUrlError(
+      'That is not a valid URL: it should look like https://example.com/page.',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidUrlError('Only http:// and https:// URLs can be bookmarked.');

@@ -1,6 +1,9 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import Koa from 'koa';
+import { apiRoutes } from '../api/routes';
+import { bookmarkListRoutes } from '../bookmarks/list-routes';
+import { bookmarkRoutes } from '../bookmarks/routes';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import { badRequest, payloadTooLarge } from '../errors';
@@ -33,7 +36,13 @@ export interface WebDeps extends AppDeps {
 
 /** Each domain contributes one router; order matters only for overlapping paths. */
 function domainRouters(deps: WebDeps): Router[] {
-  return [homeRoutes(deps.render), userRoutes(deps)];
+  return [
+    homeRoutes(deps.render),
+    userRoutes(deps),
+    bookmarkRoutes(deps),
+    bookmarkListRoutes(deps),
+    apiRoutes(deps),
+  ];
 }
 
 export function createApp(deps: AppDeps): Koa {

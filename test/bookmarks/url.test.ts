@@ -1,12 +1,18 @@
 import test from 'ava';
-import { InvalidUrlError, normalizeUrl, urlHash } from '../../src/bookmarks/url';
 import { parseTags } from '../../src/bookmarks/tags';
+import { InvalidUrlError, normalizeUrl, urlHash } from '../../src/bookmarks/url';
 
 test('normalisation follows the original rules', (t) => {
-  t.is(normalizeUrl('HTTPS://Example.COM:443/Path/?b=2&a=1&utm_source=x&fbclid=y#frag'), 'https://example.com/Path?a=1&b=2#frag');
+  t.is(
+    normalizeUrl('HTTPS://Example.COM:443/Path/?b=2&a=1&utm_source=x&fbclid=y#frag'),
+    'https://example.com/Path?a=1&b=2#frag',
+  );
   t.is(normalizeUrl('http://example.com:80'), 'http://example.com/');
   t.is(normalizeUrl('http://example.com:8080/a/'), 'http://example.com:8080/a');
-  t.is(normalizeUrl('https://example.com/?ref=hn&gclid=1&msclkid=2&twclid=3&referrer=z'), 'https://example.com/');
+  t.is(
+    normalizeUrl('https://example.com/?ref=hn&gclid=1&msclkid=2&twclid=3&referrer=z'),
+    'https://example.com/',
+  );
 });
 
 test('spellings of one page share a hash; different pages do not', (t) => {
@@ -17,7 +23,12 @@ test('spellings of one page share a hash; different pages do not', (t) => {
 });
 
 test('only http(s) URLs are accepted, with clear messages', (t) => {
-  for (const bad of ['javascript:alert(1)', 'data:text/html,hi', 'ftp://example.com/', 'file:///etc/passwd']) {
+  for (const bad of [
+    'javascript:alert(1)',
+    'data:text/html,hi',
+    'ftp://example.com/',
+    'file:///etc/passwd',
+  ]) {
     t.throws(() => normalizeUrl(bad), { instanceOf: InvalidUrlError, message: /Only http/ });
   }
   t.throws(() => normalizeUrl('not a url'), { message: /not a valid URL/ });

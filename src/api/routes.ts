@@ -1,0 +1,92 @@
+/**
+ * The JSON API under /api/v1: bookmarks. Bearer tokens (or a session, with
+ * its CSRF token) identify the caller; errors are {error: {code, message}}.
+ * Same validation, privacy and ownership rules as the pages.
+ */
+import Router from '@koa/router';
+import type { ParameterizedContext } from 'koa';
+import {
+  authorizeEdit,
+  createOrUpdateBookmark,
+  deleteBookmark,
+  filtersFrom,
+  getBookmark,
+  listBookmarks,
+  pageLinks,
+  presentBookmark,
+  presentBookmarkPage,
+  updateBookmark,
+} from '../bookmarks';
+import { badRequest, notFound } from '../errors';
+import { getProfile } from '../users';
+import type { WebDeps } from '../web/app';
+import { requireUser } from '../web/middleware/auth';
+import { parseOrThrow } from '../web/validate';
+import { apiListQuery, createBody, patchBody, replaceBody } from './schemas';
+
+export const API_PREFIX = '/api/v1';
+
+function idParam(ctx: ParameterizedContext): number {
+  const raw = String(ctx.params.id ?? '');
+  if (!/^\d{1,15}$/.test(raw)) throw notFound('There is no such bookmark.');
+  return Number(raw);
+}
+
+/** A JSON object body; arrays and scalars are malformed requests, not invalid fields. */
+function jsonBody(ctx: ParameterizedContext): Record<string, unknown> {
+  const body = ctx.request.body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('The request body must be a JSON object.');
+  }
+  return body as Record<string, unknown>;
+}
+
+export function apiRoutes(_deps: WebDeps): Router {
+  const router = new Router({ prefix: API_PREFIX });
+
+  router.get('/bookmarks', requireUser(), async (ctx) => {
+    const query = parseOrThrow(apiListQuery, ctx.query);
+    const viewer = ctx.state.user!;
+    // Your own bookmarks by default; ?user=name for someone else's (public ones only).
+    const ownerId = query.user ? (await getProfile(query.user)).user.id : viewer.id;
+    const page = await listBookmarks({ ...filtersFrom(query), viewer, ownerId });
+    ctx.body = presentBookmarkPage(page, pageLinks(ctx.path, ctx.querystring, page));
+  });
+
+  router.post('/bookmarks', requireUser(), async (ctx) => {
+    const fields = parseOrThrow(createBody, jsonBody(ctx));
+    const { bookmark, created } = await createOrUpdateBookmark({
+      ownerId: ctx.state.user!.id,
+      fields,
+      source: 'api',
+    });
+    ctx.status = created ? 201 : 200;
+    ctx.set('Location', `${API_PREFIX}/bookmarks/${bookmark.id}`);
+    ctx.body = presentBookmark(bookmark);
+  });
+
+  router.get('/bookmarks/:id', requireUser(), async (ctx) => {
+    const bookmark = await getBookmark({ viewer: ctx.state.user, id: idParam(ctx) });
+    ctx.body = presentBookmark(bookmark);
+  });
+
+  const update =
+    (schema: typeof patchBody | typeof replaceBody) => async (ctx: ParameterizedContext) => {
+      const id = idParam(ctx);
+      // Who may touch it is settled before the body is judged: strangers learn nothing.
+      authorizeEdit(ctx.state.user, await getBookmark({ viewer: ctx.state.user, id }));
+      const changes = parseOrThrow(schema, jsonBody(ctx));
+      const { bookmark } = await updateBookmark({ actor: ctx.state.user!, id, changes });
+      ctx.body = presentBookmark(bookmark);
+    };
+  router.patch('/bookmarks/:id', requireUser(), update(patchBody));
+  router.put('/bookmarks/:id', requireUser(), update(replaceBody));
+
+  router.delete('/bookmarks/:id', requireUser(), async (ctx) => {
+    await deleteBookmark({ actor: ctx.state.user!, id: idParam(ctx) });
+    ctx.status = 204;
+  });
+
+  return router;
+}

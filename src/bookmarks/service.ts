@@ -1,0 +1,227 @@
+/**
+ * Writing bookmarks. Each write is one transaction: the row, its tags, the
+ * unfurl job and (after commit) the metrics. Saving a URL the owner already
+ * has — same unique_hash — updates that bookmark instead of adding another.
+ */
+import type { Knex } from 'knex';
+import { afterCommit } from '../db/after-commit';
+import { recordModelWrites } from '../db/metrics';
+import { conflict, validationFailed } from '../errors';
+import { addJob } from '../jobs';
+import {
+  type BookmarkSource,
+  recordBookmarksCreated,
+  recordBookmarksDeleted,
+  recordBookmarksUpdated,
+  type UpdateOperation,
+} from './metrics';
+import { Bookmark } from './models';
+import { authorizeEdit, authorizeView, type Viewer } from './policies';
+import { type BookmarkRecord, loadRecord } from './records';
+import { MAX_TITLE_LENGTH } from './schemas';
+import { setBookmarkTags } from './tag-store';
+import { InvalidUrlError, parseBookmarkUrl, urlHash } from './url';
+
+export interface BookmarkFields {
+  readonly url: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly private?: boolean;
+}
+
+export type BookmarkChanges = Partial<BookmarkFields>;
+
+const UNIQUE_VIOLATION = '23505';
+const UNFURL_ATTEMPTS = 3;
+
+function validUrl(input: string): string {
+  try {
+    return parseBookmarkUrl(input).href;
+  } catch (error) {
+    if (error instanceof InvalidUrlError) throw validationFailed(`url: ${error.message}`);
+    throw error;
+  }
+}
+
+function guard(row: Bookmark) {
+  return { ownerId: row.owner_id, private: row.private };
+}
+
+async function queueUnfurl(trx: Knex.Transaction, bookmarkId: number): Promise<void> {
+  await addJob(
+    trx,
+    'unfurl_bookmark',
+    { bookmarkId },
+    { jobKey: `unfurl:${bookmarkId}`, maxAttempts: UNFURL_ATTEMPTS },
+  );
+}
+
+function lockByHash(trx: Knex.Transaction, ownerId: number, hash: string) {
+  return Bookmark.query(trx).findOne({ owner_id: ownerId, unique_hash: hash }).forUpdate();
+}
+
+/** A second bookmark for one URL, found late (a concurrent save), is a 409. */
+async function translateConflicts<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const { code, constraint } = error as { code?: string; constraint?: string };
+    if (code === UNIQUE_VIOLATION && constraint?.includes('unique_hash')) {
+      throw conflict('You already have a bookmark for that URL: edit that one instead.');
+    }
+    throw error;
+  }
+}
+
+/** Saves a URL for its owner: a new bookmark, or an update of the one they have. */
+export async function createOrUpdateBookmark(input: {
+  readonly ownerId: number;
+  readonly fields: BookmarkFields;
+  readonly source: BookmarkSource;
+}): Promise<{ bookmark: BookmarkRecord; created: boolean }> {
+  const url = validUrl(input.fields.url);
+  const hash = urlHash(url);
+  const { ownerId, fields } = input;
+  return translateConflicts(() =>
+    Bookmark.transaction(async (trx) => {
+      const existing = await lockByHash(trx, ownerId, hash);
+      if (existing) {
+        await applyChanges(trx, existing, { ...fields, url: undefined }, 'resave');
+        return { bookmark: (await loadRecord(trx, existing.id))!, created: false };
+      }
+      const [row] = (await trx('bookmarks')
+        .insert({
+          owner_id: ownerId,
+          url,
+          unique_hash: hash,
+          title: (fields.title ?? '').slice(0, MAX_TITLE_LENGTH),
+          description: fields.description ?? '',
+          private: fields.private ?? false,
+        })
+        .onConflict(['owner_id', 'unique_hash'])
+        .ignore()
+        .returning('id')) as Array<{ id: number }>;
+      if (!row) {
+        // A concurrent save of the same URL won: this save updates its row.
+        const winner = (await lockByHash(trx, ownerId, hash))!;
+        await applyChanges(trx, winner, { ...fields, url: undefined }, 'resave');
+        return { bookmark: (await loadRecord(trx, winner.id))!, created: false };
+      }
+      await setBookmarkTags(trx, { bookmarkId: row.id, ownerId, names: fields.tags ?? [] });
+      await queueUnfurl(trx, row.id);
+      afterCommit(trx, () => {
+        recordModelWrites('bookmark', 'insert', 1);
+        recordBookmarksCreated(ownerId, input.source);
+      });
+      return { bookmark: (await loadRecord(trx, row.id))!, created: true };
+    }),
+  );
+}
+
+/**
+ * Applies the fields that differ from the row. Nothing different means no
+ * write and no count. A new URL clears what was unfurled from the old one and
+ * queues a new unfurl.
+ */
+async function applyChanges(
+  trx: Knex.Transaction,
+  row: Bookmark,
+  changes: BookmarkChanges,
+  kind: 'edit' | 'resave',
+): Promise<boolean> {
+  const patch: Partial<Pick<Bookmark, 'url' | 'unique_hash' | 'title' | 'description'>> & {
+    private?: boolean;
+    feed_url?: null;
+    unfurl_metadata?: null;
+  } = {};
+  let urlChanged = false;
+  if (changes.url !== undefined) {
+    const url = validUrl(changes.url);
+    const hash = urlHash(url);
+    if (hash !== row.unique_hash) {
+      const taken = await Bookmark.query(trx)
+        .findOne({ owner_id: row.owner_id, unique_hash: hash })
+        .whereNot('id', row.id);
+      if (taken) throw conflict('You already have a bookmark for that URL: edit that one instead.');
+      Object.assign(patch, { url, unique_hash: hash, feed_url: null, unfurl_metadata: null });
+      urlChanged = true;
+    } else if (url !== row.url) {
+      patch.url = url;
+    }
+  }
+  const title = changes.title?.slice(0, MAX_TITLE_LENGTH);
+  if (title !== undefined && title !== row.title) patch.title = title;
+  if (changes.description !== undefined && changes.description !== row.description) {
+    patch.description = changes.description;
+  }
+  if (changes.private !== undefined && changes.private !== row.private) {
+    patch.private = changes.private;
+  }
+  const tagsChanged =
+    changes.tags !== undefined &&
+    (await setBookmarkTags(trx, {
+      bookmarkId: row.id,
+      ownerId: row.owner_id,
+      names: changes.tags,
+    }));
+  const fieldsChanged = Object.keys(patch).length > 0;
+  if (!fieldsChanged && !tagsChanged) return false;
+
+  // Always a row update, even for tags only: updated_at says when it last changed.
+  await Bookmark.query(trx).patch(patch).where('id', row.id);
+  if (urlChanged) await queueUnfurl(trx, row.id);
+  const operation: UpdateOperation = kind === 'resave' ? 'resave' : fieldsChanged ? 'edit' : 'tags';
+  afterCommit(trx, () => recordBookmarksUpdated(row.owner_id, operation));
+  return true;
+}
+
+/** The owner changes some fields; absent fields stay as they are. */
+export async function updateBookmark(input: {
+  readonly actor: Viewer;
+  readonly id: number;
+  readonly changes: BookmarkChanges;
+}): Promise<{ bookmark: BookmarkRecord; changed: boolean }> {
+  return translateConflicts(() =>
+    Bookmark.transaction(async (trx) => {
+      const row = await Bookmark.query(trx).findById(input.id).forUpdate();
+      authorizeEdit(input.actor, row && guard(row));
+      const changed = await applyChanges(trx, row!, input.changes, 'edit');
+      return { bookmark: (await loadRecord(trx, input.id))!, changed };
+    }),
+  );
+}
+
+export async function deleteBookmark(input: { readonly actor: Viewer; readonly id: number }) {
+  await Bookmark.transaction(async (trx) => {
+    const row = await Bookmark.query(trx).findById(input.id).forUpdate();
+    authorizeEdit(input.actor, row && guard(row));
+    await Bookmark.query(trx).deleteById(input.id);
+    afterCommit(trx, () => recordBookmarksDeleted(row!.owner_id));
+  });
+}
+
+/** The bookmark if the viewer may see it; 404 otherwise. */
+export async function getBookmark(input: {
+  readonly viewer: Viewer | undefined;
+  readonly id: number;
+}): Promise<BookmarkRecord> {
+  const record = await loadRecord(Bookmark.knex(), input.id);
+  authorizeView(input.viewer, record);
+  return record!;
+}
+
+/** The bookmark an owner already has for this URL (any spelling of it), if any. */
+export async function findOwnBookmarkByUrl(input: {
+  readonly ownerId: number;
+  readonly url: string;
+}): Promise<BookmarkRecord | undefined> {
+  let hash: string;
+  try {
+    hash = urlHash(input.url);
+  } catch {
+    return undefined;
+  }
+  const row = await Bookmark.query().findOne({ owner_id: input.ownerId, unique_hash: hash });
+  return row ? loadRecord(Bookmark.knex(), row.id) : undefined;
+}
