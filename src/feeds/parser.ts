@@ -7,8 +7,14 @@
  * declared in a DOCTYPE and throws on external ones. We refuse any document
  * that declares an entity before it reaches the library, so neither XXE nor
  * entity expansion (billion laughs) can happen whatever the library does.
+ *
+ * Leniency: stray characters and unknown entities (an unescaped "AT&T") are
+ * tolerated, as feeds in the wild need; broken structure (an element never
+ * closed, a truncated document, two roots) is a parse error, because the
+ * library would quietly turn it into empty items.
  */
 import { parseFeed as parseXmlFeed } from '@rowanmanning/feed-parser';
+import { Parser } from 'htmlparser2';
 import { z } from 'zod';
 
 export type FeedFormat = 'rss' | 'rdf' | 'atom' | 'json';
@@ -113,7 +119,42 @@ function validDate(value: Date | string | null | undefined): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/** The first structural problem of an XML document, or null. */
+export function structuralProblem(xml: string): string | null {
+  let depth = 0;
+  let roots = 0;
+  let justOpened: string | null = null;
+  let problem: string | null = null;
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (depth === 0) roots++;
+        depth++;
+        justOpened = name;
+      },
+      ontext() {
+        justOpened = null;
+      },
+      onclosetag(name, isImplied) {
+        // htmlparser2 reports <tag/> as an implied close right after its open.
+        const selfClosing = isImplied && justOpened === name;
+        justOpened = null;
+        depth--;
+        if (isImplied && !selfClosing) problem ??= `malformed XML: <${name}> is never closed`;
+      },
+    },
+    { xmlMode: true },
+  );
+  parser.write(xml);
+  parser.end();
+  if (roots === 0) return problem ?? 'malformed XML: no root element';
+  if (roots > 1) return problem ?? 'malformed XML: more than one root element';
+  return problem;
+}
+
 function parseXml(xml: string): ParsedFeed {
+  const problem = structuralProblem(xml);
+  if (problem) throw new FeedParseError(problem);
   let feed: ReturnType<typeof parseXmlFeed>;
   let json: ReturnType<ReturnType<typeof parseXmlFeed>['toJSON']>;
   try {

@@ -1,0 +1,64 @@
+/** Shared set-up for the feed tests: config, fetchers, metrics and rows. */
+import { renderPrometheus } from '../../otel/prometheus';
+import { getTelemetry } from '../../otel/state';
+import type { Config } from '../../src/config';
+import { Feed } from '../../src/feeds';
+import { createFetcher, type Fetcher } from '../../src/fetcher';
+import { metricValue } from '../helpers/metrics';
+
+export const feedsConfig: Pick<Config, 'feeds' | 'fetch'> = {
+  feeds: { pollIntervalMinutes: 30, maxItems: 50, maxErrors: 3, perHostConcurrency: 2 },
+  fetch: {
+    allowPrivateNetworks: true,
+    timeoutMs: 1500,
+    maxBytes: 256 * 1024,
+    userAgent: 'pebbling-club-test/1.0',
+  },
+};
+
+/** A fetcher for the fixture server on 127.0.0.1 (private networks allowed). */
+export function openFetcher(): Fetcher {
+  return createFetcher(feedsConfig.fetch);
+}
+
+/** The same with the guard on, as in production. */
+export function guardedFetcher(): Fetcher {
+  return createFetcher({ ...feedsConfig.fetch, allowPrivateNetworks: false });
+}
+
+export async function metricsText(): Promise<string> {
+  const result = await renderPrometheus(getTelemetry().pullReader!, {
+    scopeLabels: false,
+    targetInfo: false,
+  });
+  if (!result.ok) throw new Error('metric collection failed');
+  return result.body;
+}
+
+export interface PollCounters {
+  polls(status: string): number;
+  durations(status: string): number;
+  discovered(): number;
+}
+
+/** The feed's poll metrics now; compare two snapshots to see what a poll added. */
+export async function pollCounters(feedId: number): Promise<PollCounters> {
+  const text = await metricsText();
+  return {
+    polls: (status) => metricValue(text, 'feed_polls_total', { feed_id: feedId, status }),
+    durations: (status) => metricValue(text, 'feed_poll_duration_seconds_count', { status }),
+    discovered: () => metricValue(text, 'feed_items_discovered_total', { feed_id: feedId }),
+  };
+}
+
+let counter = 0;
+
+export async function aFeed(url: string, fields: Partial<Feed> = {}): Promise<Feed> {
+  counter += 1;
+  return Feed.query().insert({ url, ...fields });
+}
+
+export function uniquePath(prefix: string): string {
+  counter += 1;
+  return `/${prefix}-${counter}`;
+}
