@@ -2,6 +2,7 @@ import type { Task, TaskList } from 'graphile-worker';
 import type { Config } from '../src/config';
 import type { Database } from '../src/db/connection';
 import type { Logger } from '../src/logging/logger';
+import { importBookmarksTask } from './import_bookmarks';
 import type { TaskName } from './payloads';
 import { pollFeedTask } from './poll_feed';
 import { scheduleFeedPollsTask } from './schedule_feed_polls';
@@ -19,6 +20,7 @@ export interface TaskDeps {
  */
 export function createTaskList(deps: TaskDeps): TaskList {
   const tasks: Partial<Record<TaskName, Task>> = {};
+  tasks.import_bookmarks = importBookmarksTask(deps);
   tasks.poll_feed = pollFeedTask(deps);
   tasks.schedule_feed_polls = scheduleFeedPollsTask(deps);
   tasks.unfurl_bookmark = unfurlBookmarkTask(deps);

@@ -7,6 +7,8 @@ import { bookmarkRoutes } from '../bookmarks/routes';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import { badRequest, payloadTooLarge } from '../errors';
+import { exportRoutes } from '../exports/routes';
+import { importRoutes } from '../imports/routes';
 import type { Logger } from '../logging/logger';
 import { userRoutes } from '../users/routes';
 import { authenticate } from './middleware/auth';
@@ -39,6 +41,8 @@ function domainRouters(deps: WebDeps): Router[] {
   return [
     homeRoutes(deps.render),
     userRoutes(deps),
+    importRoutes(deps),
+    exportRoutes(deps),
     bookmarkRoutes(deps),
     bookmarkListRoutes(deps),
     apiRoutes(deps),

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { context, trace } from '@opentelemetry/api';
 import {
   type CronItem,
@@ -7,10 +8,12 @@ import {
   run,
   type Task,
   type TaskList,
+  type WorkerEvents,
 } from 'graphile-worker';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import type { Logger } from '../logging/logger';
+import { startHeartbeat } from './heartbeat';
 import { type JobOutcome, recordJob } from './metrics';
 
 export interface Worker {
@@ -53,8 +56,18 @@ export async function startWorker(options: {
     taskList[name] = inSpan(name, task as Task);
   }
   const pgPool = db.createPool(config.worker.concurrency + 2);
+  // Listening before run(): it announces its worker ids while starting.
+  const events = new EventEmitter() as WorkerEvents;
+  const heartbeat = startHeartbeat({
+    knex: db.knex,
+    events,
+    logger: log,
+    intervalMs: config.worker.heartbeatIntervalMs,
+    staleAfterMs: config.worker.staleAfterMs,
+  });
   const runner = await run({
     pgPool,
+    events,
     taskList,
     parsedCronItems: parseCronItems(options.cron),
     concurrency: config.worker.concurrency,
@@ -66,6 +79,9 @@ export async function startWorker(options: {
       else if (level === 'warning') log.warn(fields, message);
       else log.debug(fields, message);
     }),
+  }).catch(async (error: unknown) => {
+    await heartbeat.stop();
+    throw error;
   });
 
   const started = new Map<string, bigint>();
@@ -97,6 +113,7 @@ export async function startWorker(options: {
     runner,
     async stop() {
       await runner.stop();
+      await heartbeat.stop();
       log.info('worker stopped');
     },
   };

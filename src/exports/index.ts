@@ -1,0 +1,2 @@
+export { exportRoutes } from './routes';
+export { exportBookmarks } from './service';

@@ -1,0 +1,29 @@
+import type { FileFormat } from '../detect';
+import type { RawRecord } from '../records';
+import { readText } from '../text';
+import { activityRecord, pinboardRecord } from './json-formats';
+import { type Json, readJsonRecords } from './json-records';
+import { type HtmlSummary, parseNetscape } from './netscape';
+
+export type { HtmlSummary } from './netscape';
+
+/** Every record of the file, in order, whatever its format. */
+export function readRecords(
+  filePath: string,
+  format: FileFormat,
+  encoding: string,
+  summary: HtmlSummary,
+): AsyncGenerator<RawRecord> {
+  const chunks = readText(filePath, encoding);
+  if (format === 'netscape') return parseNetscape(chunks, summary);
+  const toRecord = format === 'pinboard' ? pinboardRecord : activityRecord;
+  return mapJson(readJsonRecords(chunks, format === 'pinboard' ? 'array' : 'collection'), toRecord);
+}
+
+async function* mapJson(
+  values: AsyncIterable<Json>,
+  toRecord: (value: Json, index: number) => RawRecord,
+): AsyncGenerator<RawRecord> {
+  let index = 0;
+  for await (const value of values) yield toRecord(value, index++);
+}

@@ -1,0 +1,153 @@
+/**
+ * One record of an import, from whatever format, checked on its own: a bad
+ * record becomes a failure (index, URL, reason, title) and the rest go on.
+ * Identity is the bookmarks domain's: SHA-256 of the normalised URL.
+ */
+import { createHash } from 'node:crypto';
+import { parseTags } from '../bookmarks/tags';
+import { InvalidUrlError, normalizeUrl, parseBookmarkUrl } from '../bookmarks/url';
+
+export const MAX_TITLE_LENGTH = 255;
+/** Descriptions longer than this are cut: one record must not hold the memory of thousands. */
+export const MAX_DESCRIPTION_LENGTH = 100_000;
+const MAX_FEED_URL_LENGTH = 2048;
+const DETAIL_TEXT_LENGTH = 500;
+
+/** A record as a parser found it; dates already read in the format's own way. */
+export interface RawRecord {
+  /** Position in the file, from 0, counting every record (valid or not). */
+  readonly index: number;
+  readonly url: string | undefined;
+  readonly title: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly createdAt: Date | undefined;
+  readonly updatedAt: Date | undefined;
+  readonly private: boolean | undefined;
+  readonly feedUrl: string | undefined;
+  /** Set by a parser that already knows the record is unusable (e.g. not an object). */
+  readonly error?: string;
+}
+
+export interface ImportRecord {
+  readonly index: number;
+  readonly url: string;
+  readonly hash: string;
+  readonly title: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  /** Undefined: the file had no date (now for new rows, kept for overwritten ones). */
+  readonly createdAt: Date | undefined;
+  readonly updatedAt: Date | undefined;
+  readonly private: boolean;
+  readonly feedUrl: string | null;
+}
+
+export interface RecordFailure {
+  readonly index: number;
+  readonly error: string;
+  readonly url: string;
+  readonly title: string;
+}
+
+export interface RecordOptions {
+  readonly extraTags: readonly string[];
+  readonly forcePrivate: boolean;
+}
+
+export type Checked = { ok: true; record: ImportRecord } | { ok: false; failure: RecordFailure };
+
+export function checkRecord(raw: RawRecord, options: RecordOptions): Checked {
+  const fail = (error: string): Checked => ({
+    ok: false,
+    failure: {
+      index: raw.index,
+      error,
+      url: clip(raw.url ?? ''),
+      title: clip(raw.title),
+    },
+  });
+  if (raw.error) return fail(raw.error);
+  if (raw.url === undefined || raw.url.trim() === '') return fail('The record has no URL.');
+  let parsed: URL;
+  let normalized: string;
+  try {
+    parsed = parseBookmarkUrl(raw.url);
+    normalized = normalizeUrl(parsed);
+  } catch (error) {
+    if (error instanceof InvalidUrlError) return fail(error.message);
+    throw error;
+  }
+  const tags = parseTags([...raw.tags, ...options.extraTags]);
+  return {
+    ok: true,
+    record: {
+      index: raw.index,
+      url: parsed.href,
+      hash: createHash('sha256').update(normalized).digest('hex'),
+      title: cleanText(raw.title).slice(0, MAX_TITLE_LENGTH),
+      description: raw.description.trim().slice(0, MAX_DESCRIPTION_LENGTH),
+      tags,
+      createdAt: raw.createdAt,
+      updatedAt: raw.updatedAt,
+      private: options.forcePrivate || raw.private === true,
+      feedUrl: checkFeedUrl(raw.feedUrl),
+    },
+  };
+}
+
+function checkFeedUrl(input: string | undefined): string | null {
+  if (!input || input.length > MAX_FEED_URL_LENGTH) return null;
+  try {
+    return parseBookmarkUrl(input).href;
+  } catch {
+    return null;
+  }
+}
+
+/** Titles are one line: collapse runs of white space (HTML exports wrap them). */
+function cleanText(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function clip(text: string): string {
+  return text.length > DETAIL_TEXT_LENGTH ? `${text.slice(0, DETAIL_TEXT_LENGTH)}…` : text;
+}
+
+/* Dates ------------------------------------------------------------------ */
+
+/** Years outside this range are typos or garbage, not bookmark dates. */
+const EARLIEST = Date.UTC(1990, 0, 1);
+const LATEST_AHEAD_MS = 2 * 86_400_000;
+
+/**
+ * Netscape ADD_DATE/LAST_MODIFIED: epoch seconds by the format, but files in
+ * the wild carry milliseconds or microseconds. Told apart by magnitude: now is
+ * ~1.7e9 s, ~1.7e12 ms, ~1.7e15 µs.
+ */
+export function parseEpoch(value: string | undefined, now = Date.now()): Date | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (!/^\d+(\.\d+)?$/.test(text)) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  let ms: number;
+  if (n < 1e11) ms = n * 1000;
+  else if (n < 1e14) ms = n;
+  else if (n < 1e17) ms = n / 1000;
+  else return undefined;
+  return plausible(new Date(Math.round(ms)), now);
+}
+
+/** ISO 8601 (JSON formats); anything Date cannot read is treated as missing. */
+export function parseIsoDate(value: unknown, now = Date.now()): Date | undefined {
+  if (typeof value !== 'string' || value.length > 64) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim())) return undefined;
+  return plausible(new Date(value.trim()), now);
+}
+
+function plausible(date: Date, now: number): Date | undefined {
+  const ms = date.getTime();
+  if (Number.isNaN(ms) || ms < EARLIEST || ms > now + LATEST_AHEAD_MS) return undefined;
+  return date;
+}

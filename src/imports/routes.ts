@@ -1,0 +1,131 @@
+/**
+ * /import (page, upload, retry, cancel) and /api/v1/imports. Uploads are
+ * streamed to disk (never parsed by the global body parser: multipart is
+ * not among its types); the work itself happens in the worker.
+ */
+import { Readable } from 'node:stream';
+import Router from '@koa/router';
+import type { ParameterizedContext } from 'koa';
+import { AppError } from '../errors';
+import type { WebDeps } from '../web/app';
+import { requireUser, setFlash } from '../web/middleware/auth';
+import { bodyOf, parseForm, parseOrThrow } from '../web/validate';
+import { importJobView, presentImportJob } from './presenters';
+import { importOptions, jobIdForm, jobIdParam, listQuery } from './schemas';
+import {
+  cancelImportJob,
+  createImportJob,
+  getImportJob,
+  listImportJobs,
+  retryImportJob,
+} from './service';
+import { type ReceivedUpload, receiveUpload } from './upload-request';
+import { formatBytes, removeUpload, saveUpload } from './uploads';
+
+/** Seconds between reloads of /import while an import runs. */
+const REFRESH_SECONDS = 2;
+
+export function importRoutes({ config, render, db }: WebDeps): Router {
+  const router = new Router();
+  const limits = { dataDir: config.dataDir, maxBytes: config.imports.maxBytes };
+
+  const showPage = async (ctx: ParameterizedContext, extra: Record<string, unknown> = {}) => {
+    const jobs = (await listImportJobs(db.knex, ctx.state.user!.id)).map(importJobView);
+    ctx.body = render(ctx, 'imports/index.njk', {
+      jobs,
+      refreshSeconds: jobs.some((job) => job.running) ? REFRESH_SECONDS : 0,
+      maxSize: formatBytes(config.imports.maxBytes),
+      values: { duplicates: 'skip', tags: '', private: false },
+      ...extra,
+    });
+  };
+
+  router.get('/import', requireUser(), (ctx) => showPage(ctx));
+
+  router.post('/import/submit', requireUser(), async (ctx) => {
+    let upload: ReceivedUpload;
+    try {
+      upload = await receiveUpload(ctx.req, limits);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      ctx.status = error.status;
+      return showPage(ctx, { error: error.message });
+    }
+    const parsed = parseForm(importOptions, upload.fields);
+    if (!parsed.ok) {
+      await removeUpload(upload.path);
+      ctx.status = 422;
+      return showPage(ctx, { error: parsed.message, values: upload.fields });
+    }
+    const job = await createImportJob(db.knex, {
+      userId: ctx.state.user!.id,
+      upload,
+      options: parsed.value,
+    });
+    setFlash(ctx, 'info', `Importing ${job.original_filename || 'your file'}: progress below.`);
+    ctx.redirect('/import/');
+  });
+
+  router.post('/import/retry', requireUser(), async (ctx) => {
+    const { id } = parseOrThrow(jobIdForm, bodyOf(ctx));
+    await retryImportJob(db.knex, ctx.state.user!, id);
+    setFlash(ctx, 'info', 'The import runs again from where it stopped.');
+    ctx.redirect('/import/');
+  });
+
+  router.post('/import/cancel', requireUser(), async (ctx) => {
+    const { id } = parseOrThrow(jobIdForm, bodyOf(ctx));
+    await cancelImportJob(db.knex, ctx.state.user!, id);
+    setFlash(ctx, 'info', 'The import was cancelled; what it had imported stays.');
+    ctx.redirect('/import/');
+  });
+
+  router.post('/api/v1/imports', requireUser(), async (ctx) => {
+    const upload = await receiveApiUpload(ctx, limits);
+    const input = { ...ctx.query, ...upload.fields };
+    let options: ReturnType<typeof importOptions.parse>;
+    try {
+      options = parseOrThrow(importOptions, input);
+    } catch (error) {
+      await removeUpload(upload.path);
+      throw error;
+    }
+    const job = await createImportJob(db.knex, { userId: ctx.state.user!.id, upload, options });
+    ctx.status = 202;
+    ctx.set('Location', `/api/v1/imports/${job.id}`);
+    ctx.body = presentImportJob(job);
+  });
+
+  router.get('/api/v1/imports', requireUser(), async (ctx) => {
+    const { limit } = parseOrThrow(listQuery, ctx.query);
+    const jobs = await listImportJobs(db.knex, ctx.state.user!.id, limit);
+    ctx.body = { imports: jobs.map(presentImportJob) };
+  });
+
+  router.get('/api/v1/imports/:id', requireUser(), async (ctx) => {
+    const { id } = parseOrThrow(jobIdParam, ctx.params);
+    ctx.body = presentImportJob(await getImportJob(db.knex, ctx.state.user!, id));
+  });
+
+  return router;
+}
+
+/**
+ * Multipart, or the file as the raw body. A JSON body was already read by the
+ * global body parser (1 MB limit): its raw text is saved as the file.
+ */
+async function receiveApiUpload(
+  ctx: ParameterizedContext,
+  limits: { dataDir: string; maxBytes: number },
+): Promise<ReceivedUpload> {
+  const raw = (ctx.request as { rawBody?: string }).rawBody;
+  if (raw !== undefined) {
+    const saved = await saveUpload(
+      Readable.from([Buffer.from(raw)]),
+      limits.dataDir,
+      limits.maxBytes,
+    );
+    return { ...saved, filename: '', fields: {} };
+  }
+  return receiveUpload(ctx.req, limits);
+}
