@@ -4,11 +4,11 @@
  * the map. Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
  */
 import { ConfigError, loadConfig } from '../config';
+import { AppError } from '../errors';
 import { createLogger } from '../logging/logger';
+import { tokenCreate, tokenCreateHelp, userCreate, userCreateHelp } from './commands/users';
 import { type CliContext, openCliDatabase } from './context';
 import { UsageError } from './errors';
-import { tokenCreate, tokenCreateHelp, userCreate, userCreateHelp } from './commands/users';
-import { AppError } from '../errors';
 
 type Command = (args: string[], ctx: CliContext) => Promise<void>;
 

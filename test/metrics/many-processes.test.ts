@@ -18,6 +18,8 @@ let prometheus: PrometheusServer;
 const processes: SpawnedApp[] = [];
 const webUrls: string[] = [];
 const workerTargets: string[] = [];
+/** host:port scraped by Prometheus → the process behind it. */
+const processByTarget = new Map<string, SpawnedApp>();
 
 test.before(async () => {
   db = await createTestDatabase();
@@ -35,11 +37,17 @@ test.before(async () => {
     const port = await freePort();
     const web = spawnApp(['web'], { ...common, PORT: String(port) });
     processes.push(web);
-    starting.push(waitForListening(web).then((url) => void webUrls.push(url)));
+    starting.push(
+      waitForListening(web).then((url) => {
+        webUrls.push(url);
+        processByTarget.set(new URL(url).host, web);
+      }),
+    );
     const metricsPort = await freePort();
     const worker = spawnApp(['worker'], { ...common, WORKER_METRICS_PORT: String(metricsPort) });
     processes.push(worker);
     workerTargets.push(`127.0.0.1:${metricsPort}`);
+    processByTarget.set(`127.0.0.1:${metricsPort}`, worker);
     starting.push(worker.waitFor(/"msg":"worker started"/).then(() => undefined));
   }
   await Promise.all(starting);
@@ -134,13 +142,8 @@ test.serial(
   async (t) => {
     const reporters = await prometheus.query('count by (instance) (worker_jobs_waiting)');
     const reporter = reporters[0]!.labels.instance!;
-    const index = [...webUrls.map((u) => new URL(u).host), ...workerTargets].indexOf(reporter);
-    t.true(index >= 0);
-    // processes[] alternates web, worker; map the target back to its process.
-    const byTarget = new Map<string, SpawnedApp>();
-    webUrls.forEach((u, i) => byTarget.set(new URL(u).host, processes[i * 2]!));
-    workerTargets.forEach((target, i) => byTarget.set(target, processes[i * 2 + 1]!));
-    const victim = byTarget.get(reporter)!;
+    const victim = processByTarget.get(reporter);
+    t.truthy(victim, `the reporter ${reporter} is one of ours`);
     victim.child.kill('SIGKILL');
     await victim.exited;
     const since = Date.now();

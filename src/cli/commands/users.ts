@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { registration } from '../../users/schemas';
 import { createApiToken, createUser, findUserByUsername } from '../../users';
+import { registration } from '../../users/schemas';
 import type { CliContext } from '../context';
 import { UsageError } from '../errors';
 import { prompt } from '../prompt';
