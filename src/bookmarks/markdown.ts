@@ -10,7 +10,10 @@ function escapeText(text: string): string {
 
 /** Parentheses and spaces would end a Markdown link target early. */
 function escapeUrl(url: string): string {
-  return url.replace(/[()\s<>]/g, (c) => encodeURIComponent(c));
+  return url.replace(
+    /[()\s<>]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }
 
 export function renderMarkdown(heading: string, bookmarks: readonly BookmarkRecord[]): string {

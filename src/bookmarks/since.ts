@@ -14,7 +14,7 @@ const UNIT_SECONDS: ReadonlyArray<readonly [RegExp, number]> = [
 
 const DURATION = /^(\d{1,6})\s*([a-z]+)(\s+ago)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 export const SINCE_HELP =
   'Use an ISO date (2024-05-01), a date-time (2024-05-01T12:00:00Z) or a duration such as "2 days" or "3h".';
