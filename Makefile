@@ -9,6 +9,7 @@ help:
 	@echo "make test         typecheck, lint and the whole test suite"
 	@echo "make migrate      apply database migrations"
 	@echo "make metrics      print the local /metrics"
+	@echo "make test-metrics check that the metrics move (against make run, or in-process)"
 	@echo "make bench        run the benchmarks and rewrite docs/benchmarks.md"
 
 # Installs from the lock file when node_modules is missing or older than it.
@@ -37,6 +38,12 @@ migrate: $(DEPS)
 
 metrics:
 	@curl -fsS http://$${HOST:-127.0.0.1}:$${PORT:-3000}$${METRICS_PATH:-/metrics}
+
+# Against the instance `make run` started when it answers, else in-process.
+test-metrics: $(DEPS)
+	@url=http://$${HOST:-127.0.0.1}:$${PORT:-3000}; \
+	if curl -fs -o /dev/null $$url/healthz; then npm run -s cli -- test-metrics --url $$url; \
+	else npm run -s cli -- test-metrics; fi
 
 clean:
 	rm -rf dist .test-data

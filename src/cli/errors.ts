@@ -5,3 +5,11 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** The command ran and found a problem it already reported: exit 1, no stack. */
+export class CommandFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandFailed';
+  }
+}

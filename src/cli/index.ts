@@ -6,19 +6,21 @@
 import { ConfigError, loadConfig } from '../config';
 import { AppError } from '../errors';
 import { createLogger } from '../logging/logger';
+import { testMetrics, testMetricsHelp } from './commands/test-metrics';
 import { tokenCreate, tokenCreateHelp, userCreate, userCreateHelp } from './commands/users';
 import { type CliContext, openCliDatabase } from './context';
-import { UsageError } from './errors';
+import { CommandFailed, UsageError } from './errors';
 
 type Command = (args: string[], ctx: CliContext) => Promise<void>;
 
-const COMMANDS: Record<string, { run: Command; help: string; needsDatabase?: boolean }> = {
+const COMMANDS: Record<string, { run: Command; help: string }> = {
   migrate: {
     run: async (_args, ctx) => ctx.print('Database is up to date.'),
     help: 'migrate                                            apply database migrations',
   },
   'user:create': { run: userCreate, help: userCreateHelp },
   'token:create': { run: tokenCreate, help: tokenCreateHelp },
+  'test-metrics': { run: testMetrics, help: testMetricsHelp },
 };
 
 function usage(): string {
@@ -65,7 +67,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
-    if (error instanceof AppError) {
+    if (error instanceof AppError || error instanceof CommandFailed) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config';
+import { startProcess } from '../../runtime/start';
+import { formatTable } from '../../selftest/checks';
+import { runSelfTest, type SelfTestTarget } from '../../selftest/run';
+import { createApiToken, createUser, User } from '../../users';
+import type { CliContext } from '../context';
+import { CommandFailed, UsageError } from '../errors';
+
+export const testMetricsHelp =
+  'test-metrics [--url URL] [--metrics-url URL]… [--metrics-token T]   check that the metrics move (in-process without --url)';
+
+/**
+ * Against a running instance (--url) or an app started in this process. Acts
+ * as a throwaway user created for the run and deleted afterwards.
+ */
+export async function testMetrics(args: string[], ctx: CliContext): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      url: { type: 'string' },
+      'metrics-url': { type: 'string', multiple: true },
+      'metrics-token': { type: 'string' },
+      timeout: { type: 'string', default: '60' },
+    },
+  });
+  const timeoutMs = Number(values.timeout) * 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new UsageError('--timeout takes seconds.');
+
+  const username = `selftest_${randomBytes(4).toString('hex')}`;
+  const user = await createUser({
+    username,
+    email: `${username}@selftest.invalid`,
+    password: randomBytes(24).toString('base64url'),
+  });
+  const { token } = await createApiToken({ userId: user.id, name: 'metrics self-test' });
+  const started = values.url
+    ? undefined
+    : await startProcess(
+        'all',
+        // Port 0: any free port. The fixture site is on 127.0.0.1, so this
+        // in-process app may fetch private addresses; nothing else is fetched.
+        loadConfig({
+          ...process.env,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
+          METRICS_PORT: '',
+        }),
+        ctx.logger,
+      );
+  try {
+    const baseUrl = (values.url ?? `http://127.0.0.1:${started!.web!.port}`).replace(/\/$/, '');
+    const target: SelfTestTarget = {
+      baseUrl,
+      metricsUrls: values['metrics-url'] ?? [`${baseUrl}${ctx.config.metrics.path}`],
+      metricsHeaders: values['metrics-token']
+        ? { authorization: `Bearer ${values['metrics-token']}` }
+        : {},
+      token,
+      userId: user.id,
+      timeoutMs,
+    };
+    ctx.print(`Self-test against ${baseUrl} as ${username}`);
+    const report = await runSelfTest(target, (line) => ctx.print(`  … ${line}`)).catch(
+      (error: unknown) => {
+        throw new CommandFailed(`Self-test stopped: ${(error as Error).message ?? String(error)}`);
+      },
+    );
+    ctx.print('');
+    ctx.print(formatTable(report.results));
+    for (const note of report.notes) ctx.print(`note: ${note}`);
+    const misses = report.results.filter((r) => !r.ok).length;
+    if (misses > 0) throw new CommandFailed(`${misses} metric(s) did not move as expected.`);
+    ctx.print(`\nAll ${report.results.length} checks passed.`);
+  } finally {
+    await started?.stop();
+    await User.query(ctx.db.knex).delete().where({ id: user.id });
+  }
+}
