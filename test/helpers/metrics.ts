@@ -1,32 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { parseSamples, sumSamples } from '../../src/selftest/prometheus-text';
 
-export interface Sample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-/** Parses the Prometheus text format (enough for assertions, not a full parser). */
-export function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const match = LINE.exec(line);
-    if (!match) continue;
-    const labels: Record<string, string> = {};
-    for (const label of (match[2] ?? '').matchAll(LABEL)) {
-      labels[label[1]!] = label[2]!
-        .replace(/\\"/g, '"')
-        .replace(/\\n/g, '\n')
-        .replace(/\\\\/g, '\\');
-    }
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
+export { parseSamples as parseMetrics, type Sample } from '../../src/selftest/prometheus-text';
 
 /** Sum of the samples named `name` whose labels include `labels`. 0 when none. */
 export function metricValue(
@@ -34,13 +9,7 @@ export function metricValue(
   name: string,
   labels: Record<string, string | number> = {},
 ): number {
-  return parseMetrics(text)
-    .filter(
-      (s) =>
-        s.name === name &&
-        Object.entries(labels).every(([key, value]) => s.labels[key] === String(value)),
-    )
-    .reduce((sum, s) => sum + s.value, 0);
+  return sumSamples(parseSamples(text), name, labels);
 }
 
 export async function scrape(
