@@ -3,6 +3,7 @@
  * (Feed.to_dict / FeedItem.to_dict), so existing clients keep working.
  */
 import type { Feed, FeedItem } from './models';
+import { safeUrl } from './sanitize';
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
@@ -82,4 +83,41 @@ export function describeStatus(status: string | null): string {
     default:
       return status;
   }
+}
+
+/** "2024-01-02 10:00 UTC": pages are rendered without the reader's time zone. */
+export function formatWhen(date: Date | null | undefined): string | null {
+  if (!date) return null;
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** One row of the /feeds page: the feed and its polling state. */
+export function presentFeedRow(row: { feed: Feed; itemCount: number }) {
+  const { feed } = row;
+  const failing = feed.error_count > 0;
+  return {
+    id: feed.id,
+    title: feed.title || feed.url,
+    url: feed.url,
+    // From the feed itself: only an http(s) link may become an href.
+    siteUrl: typeof feed.metadata?.url === 'string' ? safeUrl(feed.metadata.url) : null,
+    itemCount: row.itemCount,
+    disabled: feed.disabled,
+    status: describeStatus(feed.last_status),
+    failing,
+    errorCount: feed.error_count,
+    lastError: failing ? feed.last_error : null,
+    lastPolled: formatWhen(feed.last_polled_at),
+    nextPoll: feed.disabled ? null : formatWhen(feed.next_poll_at),
+  };
+}
+
+export function presentItemRow(item: FeedItem) {
+  return {
+    title: item.title || item.link || 'Untitled',
+    link: item.link,
+    summary: item.summary,
+    date: formatWhen(item.date ?? item.first_seen_at),
+    undated: item.date === null,
+  };
 }

@@ -80,12 +80,19 @@ const escapeText = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const escapeAttribute = (text: string) => escapeText(text).replace(/"/g, '&quot;');
 
-export function safeUrl(value: string, base?: string | null): string | null {
+/** An absolute http(s) (or, for links in content, mailto) URL, or null. */
+export function safeUrl(
+  value: string,
+  base?: string | null,
+  options: { mailto?: boolean } = {},
+): string | null {
   try {
     const url = new URL(value.trim(), base ?? undefined);
-    return url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'mailto:'
-      ? url.href
-      : null;
+    const ok =
+      url.protocol === 'http:' ||
+      url.protocol === 'https:' ||
+      (options.mailto === true && url.protocol === 'mailto:');
+    return ok ? url.href : null;
   } catch {
     return null;
   }
@@ -108,7 +115,9 @@ export function sanitizeHtml(html: string, base?: string | null): string {
         for (const attribute of ALLOWED_ATTRIBUTES[name] ?? []) {
           const raw = attributes[attribute];
           if (raw === undefined) continue;
-          const value = URL_ATTRIBUTES.has(attribute) ? safeUrl(raw, base) : raw;
+          const value = URL_ATTRIBUTES.has(attribute)
+            ? safeUrl(raw, base, { mailto: name === 'a' })
+            : raw;
           if (value !== null) kept.push(` ${attribute}="${escapeAttribute(value)}"`);
         }
         if (name === 'a') kept.push(' rel="nofollow noopener noreferrer"');

@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import { badRequest, payloadTooLarge } from '../errors';
 import { exportRoutes } from '../exports/routes';
+import { feedRoutes } from '../feeds/routes';
 import { importRoutes } from '../imports/routes';
 import type { Logger } from '../logging/logger';
 import { userRoutes } from '../users/routes';
@@ -46,6 +47,7 @@ function domainRouters(deps: WebDeps): Router[] {
     bookmarkRoutes(deps),
     bookmarkListRoutes(deps),
     apiRoutes(deps),
+    feedRoutes(deps),
   ];
 }
 

@@ -375,7 +375,11 @@ test('guard on: each redirect hop is checked — an allowed host redirecting to 
 test('guard on: DNS rebinding — the address actually connected to is checked', async (t) => {
   // A resolver that answers a loopback address without the guard's filter,
   // as a rebinding DNS server would after the name was first checked.
-  const rebinding = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+  const rebinding = ((
+    _host: string,
+    options: { all?: boolean },
+    callback: (...args: unknown[]) => void,
+  ) => {
     if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
     else callback(null, '127.0.0.1', 4);
   }) as never;

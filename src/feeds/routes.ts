@@ -1,0 +1,142 @@
+/**
+ * /feeds pages (a user's subscriptions and their items), OPML in and out,
+ * and the original app's JSON endpoints /feeds/get and /feeds/fetch.
+ * Thin: auth → validate → one service call → template or JSON.
+ */
+import Router from '@koa/router';
+import type { ParameterizedContext } from 'koa';
+import { AppError, notFound } from '../errors';
+import { createFetcher } from '../fetcher';
+import type { WebDeps } from '../web/app';
+import { requireUser, setFlash } from '../web/middleware/auth';
+import { bodyOf, parseForm, parseOrThrow } from '../web/validate';
+import { fetchFeedsJson, getFeedsJson } from './feeds-json';
+import { listFeedItems } from './items';
+import { exportOpml, importOpml } from './opml';
+import { presentFeedRow, presentItemRow } from './presenters';
+import { feedIdParam, feedsFetchBody, feedsGetQuery, pageQuery, subscribeForm } from './schemas';
+import { listUserFeeds, reenableFeed, subscribeToFeed, unsubscribeFromFeed } from './service';
+import { readOpmlUpload } from './upload';
+
+function feedId(ctx: ParameterizedContext): number {
+  const parsed = feedIdParam.safeParse(ctx.params.id);
+  if (!parsed.success) throw notFound('There is no such feed among yours.');
+  return parsed.data;
+}
+
+export function feedRoutes({ config, render, db }: WebDeps): Router {
+  const router = new Router();
+  // Subscribing fetches the address to find its feed: through the guarded fetcher.
+  const fetcher = createFetcher(config.fetch);
+  const deps = { knex: db.knex, fetcher, config };
+  const user = (ctx: ParameterizedContext) => ctx.state.user!;
+
+  const renderIndex = async (
+    ctx: ParameterizedContext,
+    form: { values?: Record<string, unknown>; error?: string } = {},
+  ) => {
+    const feeds = await listUserFeeds(deps, { userId: user(ctx).id });
+    ctx.body = render(ctx, 'feeds/index.njk', {
+      feeds: feeds.map(presentFeedRow),
+      values: form.values ?? {},
+      error: form.error,
+    });
+  };
+
+  router.get('/feeds/get', async (ctx) => {
+    const query = parseOrThrow(feedsGetQuery, ctx.query);
+    ctx.body = await getFeedsJson(deps, {
+      urls: query.urls,
+      since: query.since,
+      perFeedLimit: query.per_feed_limit,
+      viewerId: ctx.state.user?.id ?? null,
+    });
+  });
+
+  router.post('/feeds/fetch', requireUser(), async (ctx) => {
+    const body = parseOrThrow(feedsFetchBody, ctx.request.body);
+    ctx.body = await fetchFeedsJson(deps, {
+      urls: body.urls,
+      since: body.since,
+      perFeedLimit: body.per_feed_limit,
+    });
+  });
+
+  router.get('/feeds', requireUser(), async (ctx) => renderIndex(ctx));
+
+  router.post('/feeds', requireUser(), async (ctx) => {
+    const parsed = parseForm(subscribeForm, ctx.request.body);
+    if (!parsed.ok) {
+      ctx.status = 422;
+      return renderIndex(ctx, { values: bodyOf(ctx), error: parsed.message });
+    }
+    try {
+      const { feed, subscribed } = await subscribeToFeed(deps, {
+        userId: user(ctx).id,
+        url: parsed.value.url,
+      });
+      const name = feed.title || feed.url;
+      setFlash(
+        ctx,
+        'info',
+        subscribed
+          ? `You now follow ${name}. Its items appear after the first poll.`
+          : `You already follow ${name}.`,
+      );
+      ctx.redirect('/feeds');
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status !== 422) throw error;
+      ctx.status = 422;
+      return renderIndex(ctx, { values: parsed.value, error: error.message });
+    }
+  });
+
+  router.get('/feeds/export.opml', requireUser(), async (ctx) => {
+    const { id, username } = user(ctx);
+    ctx.type = 'text/x-opml; charset=utf-8';
+    ctx.attachment('feeds.opml');
+    ctx.body = await exportOpml(deps, { userId: id, username });
+  });
+
+  router.post('/feeds/import', requireUser(), async (ctx) => {
+    const opml = await readOpmlUpload(ctx);
+    const result = await importOpml(deps, { userId: user(ctx).id, opml });
+    if (ctx.accepts('html', 'json') === 'json') {
+      ctx.body = result;
+      return;
+    }
+    const skipped = result.invalid > 0 ? `, ${result.invalid} skipped (not http/https)` : '';
+    setFlash(
+      ctx,
+      'info',
+      `Imported: ${result.added} new, ${result.alreadyFollowed} already followed${skipped}.`,
+    );
+    ctx.redirect('/feeds');
+  });
+
+  router.get('/feeds/:id', requireUser(), async (ctx) => {
+    const { page } = pageQuery.parse(ctx.query);
+    const result = await listFeedItems(deps, { userId: user(ctx).id, feedId: feedId(ctx), page });
+    ctx.body = render(ctx, 'feeds/show.njk', {
+      feed: presentFeedRow({ feed: result.feed, itemCount: result.total }),
+      items: result.items.map(presentItemRow),
+      page: result.page,
+      hasPrevious: result.hasPrevious,
+      hasNext: result.hasNext,
+    });
+  });
+
+  router.post('/feeds/:id/delete', requireUser(), async (ctx) => {
+    await unsubscribeFromFeed(deps, { userId: user(ctx).id, feedId: feedId(ctx) });
+    setFlash(ctx, 'info', 'You no longer follow that feed.');
+    ctx.redirect('/feeds');
+  });
+
+  router.post('/feeds/:id/enable', requireUser(), async (ctx) => {
+    const feed = await reenableFeed(deps, { userId: user(ctx).id, feedId: feedId(ctx) });
+    setFlash(ctx, 'info', `${feed.title || feed.url} is enabled again and will be polled now.`);
+    ctx.redirect('/feeds');
+  });
+
+  return router;
+}
