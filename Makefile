@@ -45,5 +45,9 @@ test-metrics: $(DEPS)
 	if curl -fs -o /dev/null $$url/healthz; then npm run -s cli -- test-metrics --url $$url; \
 	else npm run -s cli -- test-metrics; fi
 
+# Each benchmark with its baseline (about 10 minutes), then docs/benchmarks.md is rewritten.
+bench: $(DEPS)
+	npm run -s bench:all
+
 clean:
 	rm -rf dist .test-data

@@ -1,0 +1,204 @@
+/**
+ * Feed polling: 1 000 feeds of 50 items on a local fixture server, one full
+ * poll cycle through graphile-worker (the app's worker process), first with
+ * empty feeds (200, parse, store 50 000 items) and then again (304: the
+ * stored ETag matches). Polls are queued the way the app's cron does it,
+ * with scheduleFeedPolls. Baseline: the same fetches and parsing in one
+ * process at the worker's concurrency, with no database and no queue.
+ */
+import type { Knex } from 'knex';
+import { loadConfig } from '../../src/config';
+import { createKnex } from '../../src/db/connection';
+import { parseFeedDocument, processFeed, scheduleFeedPolls } from '../../src/feeds';
+import { createFetcher } from '../../src/fetcher';
+import { freePort } from '../lib/ports';
+import { POSTGRES_NOTE, startBenchPostgres } from '../lib/postgres';
+import { type Child, spawnApp, spawnNode } from '../lib/process';
+import { log, Recorder, runBench } from '../lib/results';
+import { round, sleep } from '../lib/stats';
+
+const FEEDS = Number(process.env.BENCH_FEEDS ?? 1000);
+const ITEMS = 50;
+const HOSTS = 8;
+const CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 4);
+
+interface Cycle {
+  readonly seconds: number;
+  readonly feedsPerSecond: number;
+  readonly statuses: Record<string, number>;
+}
+
+function feedUrl(port: number, n: number): string {
+  return `http://127.0.0.${1 + (n % HOSTS)}:${port}/feeds/${n}.xml`;
+}
+
+async function insertFeeds(knex: Knex, port: number): Promise<void> {
+  const rows = Array.from({ length: FEEDS }, (_, n) => ({
+    url: feedUrl(port, n),
+    title: '',
+    next_poll_at: knex.fn.now(),
+  }));
+  for (let i = 0; i < rows.length; i += 500) await knex('feeds').insert(rows.slice(i, i + 500));
+}
+
+async function countRows(query: Knex.QueryBuilder): Promise<number> {
+  const rows = (await query.count({ n: '*' })) as Array<{ n: number | string }>;
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Queues the due feeds like the cron task, then waits for every feed to be polled. */
+async function pollCycle(knex: Knex, config: ReturnType<typeof loadConfig>): Promise<Cycle> {
+  await knex('feeds').update({ next_poll_at: knex.fn.now() });
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const { queued } = await scheduleFeedPolls({ knex, config });
+  if (queued !== FEEDS) throw new Error(`scheduleFeedPolls queued ${queued} of ${FEEDS} feeds`);
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const done = await countRows(knex('feeds').where('last_polled_at', '>=', startedAt));
+    if (done >= FEEDS) break;
+    if (Date.now() > deadline) throw new Error(`only ${done}/${FEEDS} feeds polled in 5 minutes`);
+    await sleep(20);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const rows: Array<{ last_status: string; n: number }> = await knex('feeds')
+    .select('last_status')
+    .count({ n: '*' })
+    .groupBy('last_status');
+  const statuses = Object.fromEntries(rows.map((r) => [r.last_status, Number(r.n)]));
+  return { seconds, feedsPerSecond: FEEDS / seconds, statuses };
+}
+
+/** Fetch (and parse) every feed with the app's fetcher, CONCURRENCY at a time, no DB. */
+async function directCycle(
+  port: number,
+  config: ReturnType<typeof loadConfig>,
+  etags: Map<number, string>,
+  parse: boolean,
+): Promise<number> {
+  const fetcher = createFetcher(config.fetch);
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    while (next < FEEDS) {
+      const n = next++;
+      const result = await fetcher.fetch(feedUrl(port, n), { etag: etags.get(n) ?? null });
+      if (result.headers.etag) etags.set(n, result.headers.etag);
+      if (parse && !result.notModified) {
+        const parsed = parseFeedDocument(result.body, result.headers['content-type']);
+        processFeed(parsed, { maxItems: config.feeds.maxItems, feedUrl: result.finalUrl });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  const seconds = (performance.now() - t0) / 1000;
+  await fetcher.close();
+  return FEEDS / seconds;
+}
+
+async function fixtureStats(port: number): Promise<Record<string, number>> {
+  return (await fetch(`http://127.0.0.1:${port}/stats`)).json() as Promise<Record<string, number>>;
+}
+
+async function main(): Promise<void> {
+  const rec = new Recorder('feeds', 'Feed polling through graphile-worker', 'npm run bench:feeds');
+  const pg = await startBenchPostgres();
+  const port = await freePort();
+  const fixture: Child = spawnNode(
+    'dist/bench/feeds/fixture-server.js',
+    [String(port), String(HOSTS), String(ITEMS)],
+    { telemetry: false },
+  );
+  let worker: Child | undefined;
+  try {
+    await fixture.waitFor(/feed fixture server listening/);
+    const env = {
+      FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+      LOG_LEVEL: 'warn',
+    };
+    const config = loadConfig({ ...process.env, ...env });
+
+    // Baseline first, so the fixture server has built and cached every body.
+    const etags = new Map<number, string>();
+    const direct200 = await directCycle(port, config, etags, true);
+    const direct304 = await directCycle(port, config, etags, true);
+    const fetchOnly = await directCycle(port, config, new Map(), false);
+    log(
+      `direct: ${round(direct200)} feeds/s fetch+parse, ${round(direct304)} feeds/s 304, ${round(fetchOnly)} feeds/s fetch only`,
+    );
+
+    const url = await pg.createDatabase('bench_feeds');
+    const knex = createKnex(url);
+    try {
+      await insertFeeds(knex, port);
+      const before = await fixtureStats(port);
+      worker = spawnApp('worker', {
+        // info: the "worker started" line says it is ready; polls log at debug.
+        env: {
+          ...env,
+          LOG_LEVEL: 'info',
+          DATABASE_URL: url,
+          WORKER_METRICS_PORT: String(await freePort()),
+        },
+      });
+      await worker.waitFor(/"msg":"worker started"/);
+      const first = await pollCycle(knex, config);
+      const items = await countRows(knex('feed_items'));
+      const middle = await fixtureStats(port);
+      const second = await pollCycle(knex, config);
+      const after = await fixtureStats(port);
+      log(
+        `first cycle: ${round(first.seconds)} s, ${round(first.feedsPerSecond)} feeds/s, ${JSON.stringify(first.statuses)}, ${items} items stored`,
+      );
+      log(
+        `second cycle: ${round(second.seconds)} s, ${round(second.feedsPerSecond)} feeds/s, ${JSON.stringify(second.statuses)}`,
+      );
+      const served200 = middle['200']! - before['200']!;
+      const served304 = after['304']! - middle['304']!;
+      if (first.statuses.success !== FEEDS || items !== FEEDS * ITEMS || served200 !== FEEDS) {
+        throw new Error(`first cycle incomplete: ${JSON.stringify({ first, items, served200 })}`);
+      }
+      if (second.statuses.not_modified !== FEEDS || served304 !== FEEDS) {
+        throw new Error(
+          `second cycle did not take the 304 path: ${JSON.stringify({ second, served304 })}`,
+        );
+      }
+      rec.method.push(
+        `${FEEDS} feeds × ${ITEMS} items (RSS 2.0, ~${round((ITEMS * 420) / 1024)} KiB each) served by bench/feeds/fixture-server.ts on ${HOSTS} loopback addresses (127.0.0.1–127.0.0.${HOSTS}), stable ETag/Last-Modified, 304 on If-None-Match.`,
+        `Worker: the app's worker process (\`dist/src/main.js worker\`, telemetry on) with FETCH_ALLOW_PRIVATE_NETWORKS=true (the fixture is on loopback), WORKER_CONCURRENCY=${CONCURRENCY}, FEED_PER_HOST_CONCURRENCY default (${config.feeds.perHostConcurrency}); the feeds spread over ${HOSTS} hosts, so the per-host limit allows ${HOSTS * config.feeds.perHostConcurrency} fetches at once, more than the worker runs.`,
+        'Cycle: feed rows inserted directly with next_poll_at = now(); the bench calls scheduleFeedPolls (what the schedule_feed_polls cron task runs: one transaction, one job-keyed poll_feed job per due feed) and the clock stops when every feed row has last_polled_at ≥ the cycle start (checked every 20 ms). Checked: 1 000 × 200 and 50 000 items stored in cycle 1; 1 000 × 304 (last_status not_modified) in cycle 2.',
+        `Baseline: the app's fetcher + parser + processor on the same ${FEEDS} URLs, ${CONCURRENCY} at a time, in one process, without database or queue (fetch alone: ${round(fetchOnly)} feeds/s).`,
+        POSTGRES_NOTE,
+      );
+      rec.add({
+        id: 'feeds.first',
+        label: 'first poll (200, parse, store 50 items)',
+        unit: 'feeds/s',
+        value: first.feedsPerSecond,
+        baseline: { label: 'fetch + parse, no DB, no queue', value: direct200 },
+        target: { on: 'value', op: '>=', threshold: 100 },
+        detail: `${round(first.seconds)} s for ${FEEDS} feeds`,
+      });
+      rec.add({
+        id: 'feeds.not_modified',
+        label: 'second poll (304 Not Modified)',
+        unit: 'feeds/s',
+        value: second.feedsPerSecond,
+        baseline: { label: 'conditional fetch, no DB, no queue', value: direct304 },
+        target: { on: 'value', op: '>=', threshold: 400 },
+        detail: `${round(second.seconds)} s for ${FEEDS} feeds`,
+      });
+      rec.raw = { first, second, direct200, direct304, fetchOnly };
+    } finally {
+      await worker?.stop();
+      await knex.destroy();
+    }
+  } finally {
+    await fixture.stop();
+    await pg.stop();
+  }
+  rec.write();
+}
+
+runBench(main);

@@ -1,0 +1,204 @@
+/**
+ * Startup: `make run` to the first 200 on /healthz, with a new DATA_DIR
+ * (initdb, create database, migrations) and with an existing one. Baseline:
+ * the same start without make/npm/tsc (`node --require … dist/src/main.js
+ * all`, what `npm start` runs after building). A breakdown (build, module
+ * loading, PostgreSQL, listening) says where the time goes.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../lib/ports';
+import { type Child, spawnCommand, spawnNode } from '../lib/process';
+import { log, Recorder, runBench } from '../lib/results';
+import { median, round, sleep } from '../lib/stats';
+
+const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 3);
+
+type Launcher = 'make' | 'node' | 'node-otel-off';
+
+interface Start {
+  readonly totalMs: number;
+  /** Milliseconds from spawn to each log line that marks a step. */
+  readonly pgMs: number;
+  readonly listeningMs: number;
+}
+
+const MILESTONES = {
+  pg: /"msg":"embedded PostgreSQL started"/,
+  listening: /"msg":"web server listening"/,
+};
+
+function launch(launcher: Launcher, env: Record<string, string | undefined>): Child {
+  if (launcher === 'make') {
+    // -o: node_modules is installed; never let the bench trigger `npm ci`.
+    return spawnCommand('make', ['-s', '-o', 'node_modules/.deps-installed', 'run'], {
+      env,
+      detached: true,
+    });
+  }
+  return spawnNode(path.join('dist', 'src', 'main.js'), ['all'], {
+    env: launcher === 'node-otel-off' ? { ...env, OTEL_SDK_DISABLED: 'true' } : env,
+  });
+}
+
+function timeOf(child: Child, pattern: RegExp, spawnedAt: number): number {
+  const line = child
+    .output()
+    .split('\n')
+    .find((l) => pattern.test(l));
+  const iso = line ? /"time":"([^"]+)"/.exec(line)?.[1] : undefined;
+  return iso ? new Date(iso).getTime() - spawnedAt : Number.NaN;
+}
+
+async function startOnce(launcher: Launcher, dataDir: string): Promise<Start> {
+  const port = await freePort();
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: undefined,
+    METRICS_PORT: undefined,
+    OTEL_SDK_DISABLED: undefined,
+  };
+  const spawnedAt = Date.now();
+  const child = launch(launcher, env);
+  let totalMs = Number.NaN;
+  try {
+    const deadline = spawnedAt + 60_000;
+    while (Date.now() < deadline) {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) {
+        totalMs = Date.now() - spawnedAt;
+        break;
+      }
+      if (child.child.exitCode !== null) break;
+      await sleep(10);
+    }
+    if (Number.isNaN(totalMs))
+      throw new Error(`no 200 on /healthz:\n${child.output().slice(-3000)}`);
+    return {
+      totalMs,
+      pgMs: timeOf(child, MILESTONES.pg, spawnedAt),
+      listeningMs: timeOf(child, MILESTONES.listening, spawnedAt),
+    };
+  } finally {
+    await stopApp(child);
+  }
+}
+
+/** SIGTERM to the app's node process only (npm and make would forward a second one). */
+async function stopApp(child: Child): Promise<void> {
+  const pid = Number(/"pid":(\d+)/.exec(child.output())?.[1]);
+  if (pid && pid !== child.pid) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {}
+    const timer = setTimeout(() => void child.stop(1000), 20_000);
+    await child.exited;
+    clearTimeout(timer);
+  } else {
+    await child.stop(20_000);
+  }
+}
+
+async function timeCommand(command: string, args: string[]): Promise<number> {
+  const started = Date.now();
+  const child = spawnCommand(command, args);
+  const code = await child.exited;
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${child.output()}`);
+  return Date.now() - started;
+}
+
+async function main(): Promise<void> {
+  const rec = new Recorder(
+    'startup',
+    'Startup (to the first 200 on /healthz)',
+    'npm run bench:startup',
+  );
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pebbling-bench-start-'));
+  fs.chmodSync(root, 0o711);
+  const runs: Record<string, Start[]> = {};
+  const note = (key: string, start: Start) => {
+    runs[key] = [...(runs[key] ?? []), start];
+    log(
+      `${key}: ${start.totalMs} ms (PostgreSQL up at ${start.pgMs} ms, listening at ${start.listeningMs} ms)`,
+    );
+  };
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const launcher of ['make', 'node'] as const) {
+        const dir = path.join(root, `${launcher}-${round}`);
+        note(`${launcher}:fresh`, await startOnce(launcher, dir));
+        note(`${launcher}:existing`, await startOnce(launcher, dir));
+      }
+      note(
+        'node-otel-off:existing',
+        await startOnce('node-otel-off', path.join(root, `node-${round}`)),
+      );
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  const buildMs: number[] = [];
+  const loadMs: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    buildMs.push(await timeCommand('npm', ['run', '-s', 'build']));
+    loadMs.push(
+      await timeCommand(process.execPath, [
+        '--require',
+        './dist/otel/register.js',
+        '-e',
+        "require('./dist/src/runtime/start.js')",
+      ]),
+    );
+  }
+  const med = (key: string, field: keyof Start) => median((runs[key] ?? []).map((s) => s[field]));
+  rec.method.push(
+    `make = \`make -o node_modules/.deps-installed run\` (node_modules installed; -o keeps make from running npm ci), i.e. \`npm start\`: tsc incremental build, then node with the telemetry preload, mode all (web + worker), embedded PostgreSQL under a new temporary DATA_DIR, LOG_LEVEL=info.`,
+    `Time from spawn to the first 200 on /healthz, polled every 10 ms; ${ROUNDS} rounds, medians. "existing" starts again on the DATA_DIR the fresh start left (PostgreSQL stopped cleanly in between).`,
+    'Baseline: `node --require ./dist/otel/register.js dist/src/main.js all` directly (no make, npm or tsc).',
+  );
+  rec.add({
+    id: 'startup.fresh',
+    label: '`make run` → 200, new DATA_DIR',
+    unit: 's',
+    value: med('make:fresh', 'totalMs') / 1000,
+    baseline: {
+      label: 'node dist/src/main.js, no build',
+      value: med('node:fresh', 'totalMs') / 1000,
+    },
+    target: { on: 'value', op: '<', threshold: 5 },
+    detail: `PostgreSQL up at ${round(med('make:fresh', 'pgMs') / 1000)} s, listening at ${round(med('make:fresh', 'listeningMs') / 1000)} s`,
+  });
+  rec.add({
+    id: 'startup.existing',
+    label: '`make run` → 200, existing DATA_DIR',
+    unit: 's',
+    value: med('make:existing', 'totalMs') / 1000,
+    baseline: {
+      label: 'node dist/src/main.js, no build',
+      value: med('node:existing', 'totalMs') / 1000,
+    },
+    target: { on: 'value', op: '<', threshold: 2 },
+    detail: `PostgreSQL up at ${round(med('make:existing', 'pgMs') / 1000)} s, listening at ${round(med('make:existing', 'listeningMs') / 1000)} s`,
+  });
+  const build = median(buildMs);
+  const load = median(loadMs);
+  const nodeExisting = med('node:existing', 'totalMs');
+  const pgExisting = med('node:existing', 'pgMs');
+  const otelOff = med('node-otel-off:existing', 'totalMs');
+  rec.notes.push(
+    `Where the time goes (existing DATA_DIR, medians): \`make run\` ${med('make:existing', 'totalMs')} ms = make + npm + \`tsc -p .\` with nothing to rebuild (\`npm run -s build\` alone: ${build} ms) + the node start (${nodeExisting} ms without make/npm/tsc). In the node start: loading the telemetry preload and the app's modules ${load} ms (a process that only requires them and exits), PostgreSQL started and the log line written at ${pgExisting} ms, web listening at ${med('node:existing', 'listeningMs')} ms. Without telemetry (OTEL_SDK_DISABLED=true) the node start takes ${otelOff} ms.`,
+    `New DATA_DIR: node start ${med('node:fresh', 'totalMs')} ms, of which PostgreSQL initdb + start + CREATE DATABASE up to ${med('node:fresh', 'pgMs')} ms; migrations and listening after that (${med('node:fresh', 'listeningMs')} ms).`,
+  );
+  for (const line of rec.notes) log(line);
+  rec.raw = { runs, buildMs, loadMs };
+  rec.write();
+}
+
+runBench(main);
