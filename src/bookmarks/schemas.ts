@@ -22,7 +22,11 @@ export const SORTS = [
 ] as const;
 export type SortKey = (typeof SORTS)[number];
 
-/** Query strings repeat keys as arrays and forms send "" for blank fields. */
+/**
+ * Query strings repeat keys as arrays and forms send "" for blank fields: both
+ * become one value or undefined, so `schema` must itself say what undefined
+ * means (.optional() or .default()).
+ */
 function single<S extends z.ZodType>(schema: S) {
   return z.preprocess((value) => {
     const first = Array.isArray(value) ? value[0] : value;
@@ -107,44 +111,46 @@ export const newBookmarkQuery = z.object({
 });
 
 export const listQuery = z.object({
-  q: single(z.string().trim().max(500, 'Searches are at most 500 characters.')).optional(),
+  q: single(z.string().trim().max(500, 'Searches are at most 500 characters.').optional()),
   tag: z
     .preprocess(
       (v) => (v === undefined || v === '' ? undefined : v),
       z.union([z.string(), z.array(z.string())]).optional(),
     )
     .transform((v) => parseTags(v ?? [])),
-  sort: single(z.enum(SORTS, { error: `Sort by one of: ${SORTS.join(', ')}.` })).default('date'),
-  since: single(z.string().max(100))
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const date = parseSince(value);
-      if (!date) {
-        ctx.addIssue({ code: 'custom', message: SINCE_HELP });
-        return z.NEVER;
-      }
-      return date;
-    }),
+  sort: single(z.enum(SORTS, { error: `Sort by one of: ${SORTS.join(', ')}.` }).default('date')),
+  since: single(z.string().max(100).optional()).transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const date = parseSince(value);
+    if (!date) {
+      ctx.addIssue({ code: 'custom', message: SINCE_HELP });
+      return z.NEVER;
+    }
+    return date;
+  }),
   limit: single(
-    z.coerce.number().refine((n) => (PAGE_SIZES as readonly number[]).includes(n), {
-      message: `Show ${PAGE_SIZES.join(', ')} per page.`,
-    }),
-  ).default(10),
+    z.coerce
+      .number()
+      .refine((n) => (PAGE_SIZES as readonly number[]).includes(n), {
+        message: `Show ${PAGE_SIZES.join(', ')} per page.`,
+      })
+      .default(10),
+  ),
   page: single(
     z.coerce
       .number({ error: 'Pages are numbered from 1.' })
       .int('Pages are numbered from 1.')
       .min(1, 'Pages are numbered from 1.')
-      .max(1_000_000, 'That page is too far.'),
-  ).default(1),
-  format: single(z.enum(['html', 'markdown'], { error: 'format is html or markdown.' })).default(
-    'html',
+      .max(1_000_000, 'That page is too far.')
+      .default(1),
+  ),
+  format: single(
+    z.enum(['html', 'markdown'], { error: 'format is html or markdown.' }).default('html'),
   ),
 });
 export type ListQuery = z.infer<typeof listQuery>;
 
 export const tagIndexQuery = z.object({
   page: listQuery.shape.page,
-  sort: single(z.enum(['name', 'count'], { error: 'Sort tags by name or count.' })).default('name'),
+  sort: single(z.enum(['name', 'count'], { error: 'Sort tags by name or count.' }).default('name')),
 });

@@ -205,6 +205,10 @@ test('lists take q, sort, since, limit and page; bad values answer with what is 
     (await me.client.get(`${base}?since=2999-01-01`)).text,
     /No bookmarks match these filters/,
   );
+  // What the filter form sends with blank fields.
+  const blank = await me.client.get(`${base}?q=&sort=&since=&limit=&page=&tag=`);
+  t.is(blank.status, 200, blank.text);
+  t.is(titles(blank.text).length, 10);
   const badLimit = await me.client.get(`${base}?limit=30`);
   t.is(badLimit.status, 422);
   t.regex(badLimit.text, /Show 10, 25, 50, 100, 200 per page\./);
