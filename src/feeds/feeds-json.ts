@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { newestFirst } from './items';
 import { Feed, FeedItem } from './models';
-import { pollFeedsNow } from './polls';
+import { queueFeedPolls, waitForJobs } from './polls';
 import { type FeedsJson, presentFeedJson, presentItemJson } from './presenters';
 import { ensureFeed } from './service';
 import { tryNormaliseFeedUrl } from './urls';
@@ -93,14 +93,20 @@ export async function fetchFeedsJson(
 ): Promise<FeedsJson> {
   const { knex } = deps;
   const requested: Array<readonly [string, number]> = [];
+  const jobIds: string[] = [];
+  const toPoll = new Set<number>();
   for (const url of query.urls) {
     const normalised = tryNormaliseFeedUrl(url);
     if (!normalised) continue;
-    const { feed } = await ensureFeed(knex, normalised);
+    const { feed, pollJobId } = await ensureFeed(knex, normalised);
     requested.push([url, feed.id]);
+    // A new feed's poll is already queued; known ones get one now.
+    if (pollJobId) jobIds.push(pollJobId);
+    else toPoll.add(feed.id);
   }
+  jobIds.push(...(await queueFeedPolls(knex, [...toPoll])));
+  await waitForJobs(knex, jobIds, query.waitMs ?? FETCH_WAIT_MS);
   const ids = [...new Set(requested.map(([, id]) => id))];
-  await pollFeedsNow(knex, ids, query.waitMs ?? FETCH_WAIT_MS);
   const feeds = new Map((await Feed.query(knex).findByIds(ids)).map((f) => [f.id, f]));
   const pairs = requested.flatMap(([url, id]) => {
     const feed = feeds.get(id);

@@ -14,7 +14,7 @@ export {
 export { Feed, FeedItem, FeedSubscription } from './models';
 export { exportOpml, importOpml, parseOpml } from './opml';
 export { FeedParseError, type ParsedFeed, parseFeedDocument } from './parser';
-export { pollFeedsNow, queueFeedPolls, waitForJobs } from './polls';
+export { queueFeedPolls, waitForJobs } from './polls';
 export { processFeed } from './processor';
 export { type RefreshDeps, type RefreshOutcome, refreshFeed } from './refresh';
 export {
@@ -24,6 +24,7 @@ export {
   scheduleFeedPolls,
 } from './scheduler';
 export {
+  type EnsuredFeed,
   ensureFeed,
   type FeedsDeps,
   getUserFeed,

@@ -44,13 +44,3 @@ export async function waitForJobs(
     );
   }
 }
-
-/** Queues polls for these feeds and waits up to timeoutMs for all of them. */
-export async function pollFeedsNow(
-  knex: Knex,
-  feedIds: readonly number[],
-  timeoutMs: number,
-): Promise<{ finished: boolean }> {
-  const jobIds = await knex.transaction((trx) => queueFeedPolls(trx, feedIds));
-  return { finished: await waitForJobs(knex, jobIds, timeoutMs) };
-}

@@ -21,15 +21,19 @@ export interface FeedsDeps {
   readonly config: Pick<Config, 'feeds' | 'fetch'>;
 }
 
+export interface EnsuredFeed {
+  readonly feed: Feed;
+  readonly created: boolean;
+  /** The poll queued for a new feed (graphile-worker job id). */
+  readonly pollJobId: string | null;
+}
+
 /**
  * The Feed row for a URL, created when missing (and then polled at once).
  * For bookmarks' discovered feed_url: call it inside the bookmark's
  * transaction. Throws a 422 AppError for a URL that is not http(s).
  */
-export async function ensureFeed(
-  db: Knex | Knex.Transaction,
-  url: string,
-): Promise<{ feed: Feed; created: boolean }> {
+export async function ensureFeed(db: Knex | Knex.Transaction, url: string): Promise<EnsuredFeed> {
   const normalised = normaliseFeedUrl(url);
   const inserted = await db('feeds')
     .insert({ url: normalised })
@@ -39,17 +43,15 @@ export async function ensureFeed(
   const created = inserted.length > 0;
   const feed = await Feed.query(db).findOne({ url: normalised });
   if (!feed) throw new Error(`feed ${normalised} vanished after insert`);
-  if (created) {
-    afterCommit(db.isTransaction ? (db as Knex.Transaction) : undefined, () =>
-      recordModelWrites('feed', 'insert', 1),
-    );
-    await queueFeedPolls(db, [feed.id]);
-  }
-  return { feed, created };
+  if (!created) return { feed, created, pollJobId: null };
+  afterCommit(db.isTransaction ? (db as Knex.Transaction) : undefined, () =>
+    recordModelWrites('feed', 'insert', 1),
+  );
+  const [pollJobId] = await queueFeedPolls(db, [feed.id]);
+  return { feed, created, pollJobId: pollJobId ?? null };
 }
 
-export interface SubscribeResult {
-  readonly feed: Feed;
+export interface SubscribeResult extends EnsuredFeed {
   /** False when the user already followed it. */
   readonly subscribed: boolean;
 }
@@ -79,9 +81,9 @@ export async function subscribeToFeed(
 ): Promise<SubscribeResult> {
   const feedUrl = await locateFeed(deps, normaliseFeedUrl(input.url));
   return deps.knex.transaction(async (trx) => {
-    const { feed } = await ensureFeed(trx, feedUrl);
-    const added = await subscribe(trx, input.userId, feed.id);
-    return { feed, subscribed: added };
+    const ensured = await ensureFeed(trx, feedUrl);
+    const added = await subscribe(trx, input.userId, ensured.feed.id);
+    return { ...ensured, subscribed: added };
   });
 }
 
