@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Config } from '../config';
 import type { Logger } from '../logging/logger';
 import { startEmbeddedPostgres } from './embedded';
+import { waitOutOutages } from './wait-out-outages';
 
 // Dates as ISO strings would leak into presenters; keep timestamptz as Date and
 // bigint counts (COUNT(*)) as numbers, which they always fit in here.
@@ -40,6 +41,10 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       pool.on('error', warn('idle PostgreSQL client error'));
       pool.on('connect', (client) => {
         client.on('error', warn('PostgreSQL client error'));
+      });
+      waitOutOutages(pool, {
+        isClosing: () => closing,
+        onWaiting: warn('PostgreSQL unreachable: waiting for it to come back'),
       });
       pools.push(pool);
       return pool;
