@@ -17,7 +17,7 @@ import {
   presentBookmarkPage,
   updateBookmark,
 } from '../bookmarks';
-import { badRequest, notFound } from '../errors';
+import { AppError, badRequest, notFound } from '../errors';
 import { getProfile } from '../users';
 import type { WebDeps } from '../web/app';
 import { requireUser } from '../web/middleware/auth';
@@ -40,6 +40,14 @@ function jsonBody(ctx: ParameterizedContext): Record<string, unknown> {
     throw badRequest('The request body must be a JSON object.');
   }
   return body as Record<string, unknown>;
+}
+
+/** Registered last on a path: reached only by methods the path does not take. */
+function methodNotAllowed(allow: string) {
+  return (ctx: ParameterizedContext) => {
+    ctx.set('Allow', allow);
+    throw new AppError(405, 'method_not_allowed', `This address takes ${allow}.`);
+  };
 }
 
 export function apiRoutes(_deps: WebDeps): Router {
@@ -87,6 +95,9 @@ export function apiRoutes(_deps: WebDeps): Router {
     await deleteBookmark({ actor: ctx.state.user!, id: idParam(ctx) });
     ctx.status = 204;
   });
+
+  router.all('/bookmarks', methodNotAllowed('GET, POST'));
+  router.all('/bookmarks/:id', methodNotAllowed('GET, PATCH, PUT, DELETE'));
 
   return router;
 }

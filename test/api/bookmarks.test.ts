@@ -246,6 +246,8 @@ test('errors: JSON {error: {code, message}} with the right status', async (t) =>
     ['GET', '/bookmarks/abc', undefined, 404, 'not_found', /no such bookmark/],
     ['GET', '/bookmarks/123456789', undefined, 404, 'not_found', /no such bookmark/],
     ['GET', '/nothing-here', undefined, 404, 'not_found', /nothing at this address/],
+    ['POST', '/bookmarks/1', {}, 405, 'method_not_allowed', /takes GET, PATCH, PUT, DELETE/],
+    ['DELETE', '/bookmarks', undefined, 405, 'method_not_allowed', /takes GET, POST/],
   ];
   for (const [method, path, body, status, code, message] of cases) {
     const response = await call(method, path, ownerToken, body);
