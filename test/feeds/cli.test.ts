@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import test from 'ava';
+import { feedsAdd, feedsPoll } from '../../src/cli/commands/feeds';
+import { UsageError } from '../../src/cli/errors';
 import { Feed, FeedSubscription } from '../../src/feeds';
+import { createLogger } from '../../src/logging/logger';
 import { projectRoot } from '../../src/paths';
 import {
   type FixtureServer,
@@ -94,16 +97,36 @@ test.serial('feeds:poll --all --no-wait queues a poll per enabled feed and retur
   t.regex(result.stdout, new RegExp(`Queued ${enabled} polls`));
 });
 
-test.serial('failures exit 1 and say why; usage mistakes exit 2', async (t) => {
+test.serial('a URL that cannot be added exits 1 and says why', async (t) => {
   const missing = await cli('feeds:add', 'cli_reader', server.url('/nope.xml'));
   t.is(missing.code, 1);
   t.regex(missing.stdout, /not added: Could not fetch .*404/);
-  const nobody = await cli('feeds:add', 'no_such_user', server.url('/cli.xml'));
-  t.is(nobody.code, 2);
-  t.regex(nobody.stderr, /no user called no_such_user/);
-  t.is((await cli('feeds:poll')).code, 2);
-  t.is((await cli('feeds:poll', '--all', server.url('/cli.xml'))).code, 2);
-  const unknown = await cli('feeds:poll', 'https://unknown.example/feed');
-  t.is(unknown.code, 2);
-  t.regex(unknown.stderr, /feeds:add/);
+  t.regex(missing.stderr, /1 of 1 URLs were not added/);
+});
+
+test('usage mistakes are UsageErrors (exit 2), checked before any work', async (t) => {
+  const lines: string[] = [];
+  const ctx = {
+    config: app.config,
+    logger: createLogger('silent'),
+    db: app.running.db,
+    print: (line: string) => lines.push(line),
+  };
+  await t.throwsAsync(feedsAdd(['no_such_user', server.url('/cli.xml')], ctx), {
+    instanceOf: UsageError,
+    message: /no user called no_such_user/,
+  });
+  await t.throwsAsync(feedsAdd(['cli_reader'], ctx), { instanceOf: UsageError });
+  await t.throwsAsync(feedsPoll([], ctx), { instanceOf: UsageError });
+  await t.throwsAsync(feedsPoll(['--all', server.url('/cli.xml')], ctx), {
+    instanceOf: UsageError,
+  });
+  await t.throwsAsync(feedsPoll(['https://unknown.example/feed'], ctx), {
+    instanceOf: UsageError,
+    message: /feeds:add/,
+  });
+  await t.throwsAsync(feedsPoll(['--all', '--timeout', 'soon'], ctx), {
+    instanceOf: UsageError,
+  });
+  t.deepEqual(lines, []);
 });
