@@ -27,13 +27,13 @@ export async function uploadRaw(
   body: Buffer | string,
   query = '',
   contentType = 'application/octet-stream',
-): Promise<{ status: number; json: JobJson & { error: unknown } }> {
+): Promise<{ status: number; json: JobJson }> {
   const response = await fetch(`${baseUrl}/api/v1/imports${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
     body,
   });
-  return { status: response.status, json: (await response.json()) as JobJson & { error: unknown } };
+  return { status: response.status, json: (await response.json()) as JobJson };
 }
 
 /** POST /api/v1/imports as multipart, the way `curl -F file=@…` sends it. */
