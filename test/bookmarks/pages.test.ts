@@ -1,5 +1,6 @@
 import test from 'ava';
 import { XMLValidator } from 'fast-xml-parser';
+import { parseFeedDocument } from '../../src/feeds';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { TestClient } from '../helpers/client';
 import { bookmarkOf, person } from './support';
@@ -292,6 +293,12 @@ test('Atom feeds are valid Atom 1.0 with escaped content, public bookmarks only'
     t.regex(xml, /href="https:\/\/atom.invalid\/1\?a=1&amp;b=2"/);
     t.regex(xml, /<category term="r&amp;d"\/>/);
     t.false(xml.includes('Secret'));
+    // And a feed reader reads it back: the app's own feed parser.
+    const parsed = parseFeedDocument(xml, 'application/atom+xml');
+    t.is(parsed.format, 'atom');
+    t.is(parsed.items.length, 1);
+    t.is(parsed.items[0]!.title, 'Fish & <chips> "quoted"');
+    t.is(parsed.items[0]!.link, 'https://atom.invalid/1?a=1&b=2');
   }
   // An empty feed is still valid (it needs an <updated> of its own).
   const empty = await me.client.get(`/u/${me.username}/t/none/feed.atom`);
