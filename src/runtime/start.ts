@@ -55,18 +55,19 @@ export async function startProcess(
       );
     }
     if (mode !== 'web') {
+      const taskList = createTaskList({ config, logger, db });
       worker = await startWorker({
         config,
         logger,
         db,
-        taskList: createTaskList({ config, logger, db }),
+        taskList,
         cron: cronItems(config),
       });
       // Workers stop after the web server: requests in flight may still queue jobs.
       stops.push(() => worker!.stop());
       const gauges = startDatabaseGauges({
         url: db.url,
-        gauges: [jobsWaitingGauge(db), activeFeedsGauge(db)],
+        gauges: [jobsWaitingGauge(db, Object.keys(taskList)), activeFeedsGauge(db)],
         logger,
         intervalMs: config.metrics.databaseGaugeIntervalMs,
       });

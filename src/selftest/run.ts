@@ -145,6 +145,15 @@ export async function runSelfTest(target: SelfTestTarget, log: Log): Promise<Sel
     }
     notes.push(`import: ${job.status}, ${job.created} created`);
 
+    log('exporting');
+    const exported = await fetch(`${target.baseUrl}/bookmarks/export/netscape.html`, {
+      headers: { authorization: `Bearer ${target.token}` },
+    });
+    expectStatus('export', exported.status, [200]);
+    if (!(await exported.text()).includes(`/import/${runId}/1`)) {
+      throw new Error('export: the imported bookmarks are missing from the export');
+    }
+
     log('deleting the bookmark');
     expectStatus(
       'delete bookmark',
@@ -186,6 +195,13 @@ export async function runSelfTest(target: SelfTestTarget, log: Log): Promise<Sel
       },
       {
         metric: 'bookmark_import_duration_seconds_count',
+        labels: { format: 'netscape' },
+        delta: 1,
+        exact: false,
+      },
+      { metric: 'bookmark_exports_total', labels: { format: 'netscape' }, delta: 1, exact: false },
+      {
+        metric: 'bookmark_export_duration_seconds_count',
         labels: { format: 'netscape' },
         delta: 1,
         exact: false,

@@ -21,8 +21,12 @@ export function recordJob(task: string, outcome: JobOutcome, seconds: number): v
   duration.record(seconds, { task });
 }
 
-/** Jobs ready to run and not yet taken, by task. One reporter cluster-wide. */
-export function jobsWaitingGauge(db: Database) {
+/**
+ * Jobs ready to run and not yet taken, by task. One reporter cluster-wide.
+ * Every known task has a series (0 when idle), so alerts and dashboards see
+ * an empty queue as 0 rather than as no data.
+ */
+export function jobsWaitingGauge(db: Database, knownTasks: readonly string[]) {
   return createCachedGauge(
     {
       name: 'worker_jobs_waiting',
@@ -37,7 +41,9 @@ export function jobsWaitingGauge(db: Database) {
           where locked_at is null and run_at <= now() and attempts < max_attempts
           group by task_identifier`,
       );
-      return rows.map((row) => ({ value: row.count, attributes: { task: row.task } }));
+      const counts = new Map<string, number>(knownTasks.map((task) => [task, 0]));
+      for (const row of rows) counts.set(row.task, row.count);
+      return [...counts].map(([task, value]) => ({ value, attributes: { task } }));
     },
   );
 }
