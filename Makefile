@@ -1,6 +1,6 @@
 # The two commands: `make run` and `make test`. Everything else is optional.
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck migrate metrics test-metrics bench clean
+.PHONY: help install run test lint typecheck migrate metrics test-metrics check-prometheus bench clean
 
 DEPS := node_modules/.deps-installed
 
@@ -48,6 +48,11 @@ test-metrics: $(DEPS)
 # Each benchmark with its baseline (about 10 minutes), then docs/benchmarks.md is rewritten.
 bench: $(DEPS)
 	npm run -s bench:all
+
+# Scrape configs, rules and their unit tests (also part of `make test`).
+check-prometheus:
+	cd docs/prometheus && promtool check config prometheus.single.yml prometheus.split.yml \
+	  && promtool test rules rules/*.test.yml
 
 clean:
 	rm -rf dist .test-data

@@ -1,0 +1,80 @@
+import test from 'ava';
+import { api } from '../helpers/client';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { aToken, aUser } from '../helpers/factories';
+import { metricValue, parseMetrics } from '../helpers/metrics';
+import { freePort } from '../helpers/ports';
+import { spawnApp, waitForListening } from '../helpers/process';
+
+let db: TestDatabase;
+test.before(async () => {
+  db = await createTestDatabase();
+});
+test.after.always(async () => {
+  await db?.close();
+});
+
+async function spawnWeb(t: import('ava').ExecutionContext, env: Record<string, string>) {
+  const app = spawnApp(['web'], { DATABASE_URL: db.url, PORT: String(await freePort()), ...env });
+  t.teardown(() => app.child.kill('SIGKILL'));
+  return waitForListening(app);
+}
+
+async function createBookmarks(baseUrl: string, users: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < users; i++) {
+    const user = await aUser();
+    ids.push(user.id);
+    const response = await api(baseUrl, 'POST', '/api/v1/bookmarks', await aToken(user.id), {
+      url: `https://example.com/config-test/${user.id}`,
+    });
+    if (response.status !== 201) throw new Error(`create failed: ${JSON.stringify(response.body)}`);
+  }
+  return ids;
+}
+
+test('scope labels on, target_info off, custom buckets, id labels off', async (t) => {
+  const baseUrl = await spawnWeb(t, {
+    METRICS_SCOPE_LABELS: 'true',
+    METRICS_TARGET_INFO: 'false',
+    METRICS_DURATION_BUCKETS: '0.1,1,30',
+    METRICS_ID_LABELS: 'false',
+  });
+  await createBookmarks(baseUrl, 2);
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  t.notRegex(text, /^target_info/m);
+  t.regex(text, /^bookmarks_created_total\{[^}]*otel_scope_name="pebbling-club"/m);
+  t.false(/user_id=/.test(text), 'no user_id label anywhere');
+  t.is(metricValue(text, 'bookmarks_created_total', { source: 'api' }), 2);
+  const les = new Set(
+    parseMetrics(text)
+      .filter((s) => s.name === 'http_server_request_duration_seconds_bucket')
+      .map((s) => s.labels.le),
+  );
+  t.deepEqual([...les].sort(), ['+Inf', '0.1', '1', '30']);
+});
+
+test('defaults: target_info on, no scope labels, user_id kept', async (t) => {
+  const baseUrl = await spawnWeb(t, {});
+  const [id] = await createBookmarks(baseUrl, 1);
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  t.regex(text, /^target_info\{[^}]*service_name="pebbling-club"/m);
+  t.notRegex(text, /otel_scope_name/);
+  t.is(metricValue(text, 'bookmarks_created_total', { user_id: id!, source: 'api' }), 1);
+});
+
+test('METRICS_CARDINALITY_LIMIT folds extra series into one overflow series', async (t) => {
+  const baseUrl = await spawnWeb(t, { METRICS_CARDINALITY_LIMIT: '10' });
+  const ids = await createBookmarks(baseUrl, 14);
+  const samples = parseMetrics(await (await fetch(`${baseUrl}/metrics`)).text()).filter(
+    (s) => s.name === 'bookmarks_created_total',
+  );
+  t.true(samples.length <= 10, `${samples.length} series`);
+  const overflow = samples.find((s) => s.labels.otel_metric_overflow === 'true');
+  t.truthy(overflow, 'an overflow series exists');
+  // Nothing is lost: the series still add up to every bookmark created.
+  t.is(
+    samples.reduce((sum, s) => sum + s.value, 0),
+    ids.length,
+  );
+});
