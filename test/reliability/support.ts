@@ -1,0 +1,209 @@
+/**
+ * Shared pieces of the fault tests: a PostgreSQL of their own (so it can be
+ * stopped), app processes to break, feeds to poll, and small waiting helpers.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { Model } from 'objection';
+import pg from 'pg';
+import { loadEmbeddedPostgres } from '../../src/db/embedded';
+import { migrateAll } from '../../src/db/migrate';
+import { projectRoot } from '../../src/paths';
+import { freePort } from '../helpers/ports';
+import { type SpawnedApp, spawnApp, waitForListening } from '../helpers/process';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it holds; false when the time ran out. */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+  intervalMs = 200,
+): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return true;
+    } catch {
+      // not yet: the thing we wait for may still be down
+    }
+    if (Date.now() > until) return false;
+    await sleep(intervalMs);
+  }
+}
+
+/** Like waitUntil, but throws with `what` when the time runs out; answers the ms it took. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<number> {
+  const started = Date.now();
+  if (!(await waitUntil(check, timeoutMs))) {
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  }
+  return Date.now() - started;
+}
+
+export interface DedicatedPostgres {
+  /** The app's database. */
+  readonly url: string;
+  /** The `postgres` database, for admin queries. */
+  readonly adminUrl: string;
+  /** Models bound to the app's database, for factories in the test process. */
+  readonly knex: Knex;
+  /** Fast shutdown (SIGINT): every session is ended, new connections are refused. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * An embedded PostgreSQL for one test file, separate from the one `npm test`
+ * shares between files, so that stopping it breaks nobody else.
+ */
+export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
+  const dir = path.join(
+    projectRoot,
+    '.test-data',
+    `reliability-${process.pid}-${randomBytes(3).toString('hex')}`,
+  );
+  const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'fsync=off',
+      '-c',
+      'full_page_writes=off',
+    ],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  const adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/pebbling`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query('CREATE DATABASE pebbling');
+  await admin.end();
+  const knex = quietKnex(url);
+  await migrateAll({ url, knex });
+  Model.knex(knex);
+  let running = true;
+  return {
+    url,
+    adminUrl,
+    knex,
+    async stop() {
+      await server.stop();
+      running = false;
+    },
+    async start() {
+      await server.start();
+      running = true;
+    },
+    async destroy() {
+      await knex.destroy().catch(() => {});
+      if (running) await server.stop().catch(() => {});
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const quiet = () => {};
+
+/** knex without its console warnings: the fault tests break its connections on purpose. */
+export function quietKnex(url: string): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: 5 },
+    log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet },
+  });
+}
+
+export interface AppProcess {
+  readonly app: SpawnedApp;
+  /** http://127.0.0.1:port of the web server, or of the worker's metrics listener. */
+  readonly url: string;
+}
+
+/** A web process (`main.js web`) on DATABASE_URL=url. */
+export async function spawnWeb(url: string, env: Record<string, string> = {}): Promise<AppProcess> {
+  const app = spawnApp(['web'], { DATABASE_URL: url, PORT: String(await freePort()), ...env });
+  return { app, url: await waitForListening(app) };
+}
+
+/** A worker process (`main.js worker`) with its /metrics and /healthz listener. */
+export async function spawnWorker(
+  url: string,
+  env: Record<string, string> = {},
+): Promise<AppProcess> {
+  const metricsPort = await freePort();
+  const app = spawnApp(['worker'], {
+    DATABASE_URL: url,
+    WORKER_METRICS_PORT: String(metricsPort),
+    ...env,
+  });
+  await app.waitFor(/"msg":"worker started"/);
+  return { app, url: `http://127.0.0.1:${metricsPort}` };
+}
+
+export function isRunning(process: AppProcess | SpawnedApp): boolean {
+  const child = 'child' in process ? process.child : process.app.child;
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+export async function stopProcess(
+  process: AppProcess | undefined,
+  graceMs = 15_000,
+): Promise<void> {
+  if (!process || !isRunning(process)) return;
+  process.app.child.kill('SIGTERM');
+  const timer = setTimeout(() => process.app.child.kill('SIGKILL'), graceMs);
+  await process.app.exited;
+  clearTimeout(timer);
+}
+
+/** An RSS document with `count` items whose guids start with `prefix`. */
+export function rss(prefix: string, count: number): string {
+  const items = Array.from(
+    { length: count },
+    (_, i) =>
+      `<item><title>${prefix} item ${i}</title><link>https://example.com/${prefix}/${i}</link>` +
+      `<guid>${prefix}-${i}</guid><pubDate>${new Date(Date.UTC(2024, 0, 1 + i)).toUTCString()}</pubDate></item>`,
+  ).join('');
+  return `<?xml version="1.0"?><rss version="2.0"><channel><title>${prefix}</title><link>https://example.com/${prefix}</link>${items}</channel></rss>`;
+}
+
+/** The value of a graphile-worker job count query (jobs still queued, of any state). */
+export async function queuedJobs(knex: Knex, task?: string): Promise<number> {
+  const query = knex('graphile_worker.jobs').count<{ count: number }[]>('* as count');
+  if (task) query.where({ task_identifier: task });
+  return Number((await query)[0]!.count);
+}
+
+export async function countRows(
+  knex: Knex,
+  table: string,
+  where: Record<string, unknown> = {},
+): Promise<number> {
+  return Number(
+    (await knex(table).where(where).count<{ count: number }[]>('* as count'))[0]!.count,
+  );
+}
