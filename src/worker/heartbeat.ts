@@ -1,7 +1,8 @@
 /**
  * Worker heartbeats. graphile-worker leaves the jobs of a worker that died
  * (SIGKILL, OOM, power loss) locked for 4 hours. Each worker process here
- * writes a heartbeat row per graphile worker id every few seconds; at start
+ * writes a heartbeat row per worker pool (the id graphile-worker locks jobs
+ * with) every few seconds; at start
  * and on every beat it also looks for jobs locked by ids whose heartbeat is
  * stale (or missing) and unlocks them with graphile_worker.force_unlock_workers,
  * so a live worker picks them up within seconds. Jobs locked more recently
@@ -28,13 +29,17 @@ export function startHeartbeat(options: {
 }): Heartbeat {
   const { knex, events, intervalMs, staleAfterMs } = options;
   const log = options.logger.child({ component: 'heartbeat' });
+  /** Pools running now (beating), and every pool this process ran (to clean up). */
   const ids = new Set<string>();
+  const owned = new Set<string>();
   const processName = `${os.hostname()}:${process.pid}`;
-  events.on('worker:create', ({ worker }) => {
-    ids.add(worker.workerId);
+  // Jobs are locked in the name of the worker pool (graphile_worker jobs.locked_by = pool id).
+  events.on('pool:create', ({ workerPool }) => {
+    ids.add(workerPool.id);
+    owned.add(workerPool.id);
   });
-  events.on('worker:stop', ({ worker }) => {
-    ids.delete(worker.workerId);
+  events.on('pool:release', ({ workerPool }) => {
+    ids.delete(workerPool.id);
   });
 
   let running: Promise<void> | undefined;
@@ -70,8 +75,9 @@ export function startHeartbeat(options: {
     async stop() {
       clearInterval(timer);
       await running;
-      const mine = [...ids];
+      const mine = [...owned];
       ids.clear();
+      owned.clear();
       if (mine.length > 0) {
         await knex('worker_heartbeats')
           .whereIn('worker_id', mine)
