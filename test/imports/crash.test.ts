@@ -83,7 +83,8 @@ test('a worker killed mid-import: a restarted worker resumes and finishes it pro
   const done = await waitForJob(app.baseUrl, token, upload.json.id, { timeoutMs: 60_000 });
   const seconds = (Date.now() - restartedAt) / 1000;
   t.is(done.status, 'completed', JSON.stringify(done));
-  t.true(seconds < 30, `finished ${seconds} s after the restart`);
+  // Seconds, not graphile-worker's 4 hours; generous because a loaded CI machine starts Node slowly.
+  t.true(seconds < 120, `finished ${seconds} s after the restart`);
   await second.waitFor(/unlocked the jobs of dead workers/);
   await second.waitFor(/"msg":"resuming import"/);
   t.is(
