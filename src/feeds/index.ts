@@ -28,6 +28,7 @@ export {
   ensureFeed,
   type FeedsDeps,
   getUserFeed,
+  listBookmarkFeeds,
   listUserFeeds,
   reenableFeed,
   subscribeToFeed,

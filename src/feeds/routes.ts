@@ -15,7 +15,13 @@ import { listFeedItems } from './items';
 import { exportOpml, importOpml } from './opml';
 import { presentFeedRow, presentItemRow } from './presenters';
 import { feedIdParam, feedsFetchBody, feedsGetQuery, pageQuery, subscribeForm } from './schemas';
-import { listUserFeeds, reenableFeed, subscribeToFeed, unsubscribeFromFeed } from './service';
+import {
+  listBookmarkFeeds,
+  listUserFeeds,
+  reenableFeed,
+  subscribeToFeed,
+  unsubscribeFromFeed,
+} from './service';
 import { readOpmlUpload } from './upload';
 
 function feedId(ctx: ParameterizedContext): number {
@@ -35,9 +41,13 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
     ctx: ParameterizedContext,
     form: { values?: Record<string, unknown>; error?: string } = {},
   ) => {
-    const feeds = await listUserFeeds(deps, { userId: user(ctx).id });
+    const [feeds, fromBookmarks] = await Promise.all([
+      listUserFeeds(deps, { userId: user(ctx).id }),
+      listBookmarkFeeds(deps, { userId: user(ctx).id }),
+    ]);
     ctx.body = render(ctx, 'feeds/index.njk', {
       feeds: feeds.map(presentFeedRow),
+      bookmarkFeeds: fromBookmarks.map(presentFeedRow),
       values: form.values ?? {},
       error: form.error,
     });

@@ -113,28 +113,56 @@ export async function unsubscribeFromFeed(
 
 export interface UserFeed {
   readonly feed: Feed;
-  readonly subscribedAt: Date;
+  /** Null for a feed the user only has through a bookmark. */
+  readonly subscribedAt: Date | null;
   readonly itemCount: number;
 }
 
+const ITEM_COUNT =
+  '(select count(*)::int from feed_items i where i.feed_id = feeds.id) as item_count';
+const BY_TITLE = "lower(coalesce(nullif(feeds.title, ''), feeds.url)), feeds.id";
+
+function toUserFeeds(rows: Feed[]): UserFeed[] {
+  return rows.map((row) => {
+    const extra = row as unknown as { subscribed_at?: Date; item_count: number };
+    return { feed: row, subscribedAt: extra.subscribed_at ?? null, itemCount: extra.item_count };
+  });
+}
+
+/** The feeds a user follows. */
 export async function listUserFeeds(
   deps: Pick<FeedsDeps, 'knex'>,
   input: { readonly userId: number },
 ): Promise<UserFeed[]> {
   const rows = await Feed.query(deps.knex)
-    .select('feeds.*', 's.created_at as subscribed_at')
-    .select(
-      deps.knex.raw(
-        '(select count(*)::int from feed_items i where i.feed_id = feeds.id) as item_count',
-      ),
-    )
+    .select('feeds.*', 's.created_at as subscribed_at', deps.knex.raw(ITEM_COUNT))
     .join('feed_subscriptions as s', 's.feed_id', 'feeds.id')
     .where('s.user_id', input.userId)
-    .orderByRaw("lower(coalesce(nullif(feeds.title, ''), feeds.url)), feeds.id");
-  return rows.map((row) => {
-    const extra = row as unknown as { subscribed_at: Date; item_count: number };
-    return { feed: row, subscribedAt: extra.subscribed_at, itemCount: extra.item_count };
-  });
+    .orderByRaw(BY_TITLE);
+  return toUserFeeds(rows);
+}
+
+/** Feeds found on the user's bookmarked pages that the user does not follow (yet). */
+export async function listBookmarkFeeds(
+  deps: Pick<FeedsDeps, 'knex'>,
+  input: { readonly userId: number; readonly limit?: number },
+): Promise<UserFeed[]> {
+  const { knex } = deps;
+  const rows = await Feed.query(knex)
+    .select('feeds.*', knex.raw(ITEM_COUNT))
+    .whereExists(
+      knex('bookmarks')
+        .whereRaw('bookmarks.feed_url = feeds.url')
+        .andWhere('bookmarks.owner_id', input.userId),
+    )
+    .whereNotExists(
+      knex('feed_subscriptions')
+        .whereRaw('feed_subscriptions.feed_id = feeds.id')
+        .andWhere('feed_subscriptions.user_id', input.userId),
+    )
+    .orderByRaw(BY_TITLE)
+    .limit(input.limit ?? 200);
+  return toUserFeeds(rows);
 }
 
 /** A feed the user may see (404 otherwise: we do not say which feeds exist). */

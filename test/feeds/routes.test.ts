@@ -395,3 +395,43 @@ test('GET /feeds/get answers stored data, only for feeds the asker may see', asy
   t.is(badSince.status, 422);
   t.is(await FeedItem.query().where('feed_id', feed.id).resultSize(), 2);
 });
+
+test("feeds of the user's bookmarks are listed with a Follow button; others' are not", async (t) => {
+  const client = await signedIn('Reader12');
+  const other = await signedIn('Other12');
+  const user = (await User.query().findOne({ username: 'Reader12' }))!;
+  const otherUser = (await User.query().findOne({ username: 'Other12' }))!;
+  const mine = await Feed.query().insert({ url: server.url('/feed.json?reader12') });
+  const theirs = await Feed.query().insert({ url: server.url('/feed.json?other12') });
+  await Bookmark.query().insert({
+    owner_id: user.id,
+    url: 'https://json.example.com/',
+    unique_hash: 'c'.repeat(64),
+    feed_url: mine.url,
+    private: true,
+  });
+  await Bookmark.query().insert({
+    owner_id: otherUser.id,
+    url: 'https://json.example.com/',
+    unique_hash: 'd'.repeat(64),
+    feed_url: theirs.url,
+    private: true,
+  });
+  const list = await client.get('/feeds');
+  t.regex(list.text, /Feeds of your bookmarks/);
+  t.regex(list.text, new RegExp(`data-testid="bookmark-feed-${mine.id}"`));
+  t.notRegex(list.text, new RegExp(`bookmark-feed-${theirs.id}`));
+  t.is((await client.get(`/feeds/${mine.id}`)).status, 200, 'a bookmark gives access');
+  t.is(
+    (await client.get(`/feeds/${theirs.id}`)).status,
+    404,
+    "another's private bookmark does not",
+  );
+  t.notRegex((await other.get('/feeds')).text, new RegExp(`bookmark-feed-${mine.id}`));
+
+  const followed = await client.post('/feeds', { url: mine.url });
+  t.is(followed.status, 302);
+  const after = await client.get('/feeds');
+  t.regex(after.text, new RegExp(`data-testid="feed-${mine.id}"`));
+  t.notRegex(after.text, new RegExp(`bookmark-feed-${mine.id}`));
+});
