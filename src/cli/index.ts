@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../config';
 import { AppError } from '../errors';
 import { createLogger } from '../logging/logger';
 import { feedsAdd, feedsAddHelp, feedsPoll, feedsPollHelp } from './commands/feeds';
+import { importCommand, importHelp } from './commands/import';
 import { testMetrics, testMetricsHelp } from './commands/test-metrics';
 import { tokenCreate, tokenCreateHelp, userCreate, userCreateHelp } from './commands/users';
 import { type CliContext, openCliDatabase } from './context';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   },
   'user:create': { run: userCreate, help: userCreateHelp },
   'token:create': { run: tokenCreate, help: tokenCreateHelp },
+  import: { run: importCommand, help: importHelp },
   'test-metrics': { run: testMetrics, help: testMetricsHelp },
   'feeds:poll': { run: feedsPoll, help: feedsPollHelp },
   'feeds:add': { run: feedsAdd, help: feedsAddHelp },
