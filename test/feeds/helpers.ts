@@ -10,7 +10,8 @@ export const feedsConfig: Pick<Config, 'feeds' | 'fetch'> = {
   feeds: { pollIntervalMinutes: 30, maxItems: 50, maxErrors: 3, perHostConcurrency: 2 },
   fetch: {
     allowPrivateNetworks: true,
-    timeoutMs: 1500,
+    // Generous: a loaded CI machine must not turn a fixture fetch into a timeout.
+    timeoutMs: 5000,
     maxBytes: 256 * 1024,
     userAgent: 'pebbling-club-test/1.0',
   },

@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
 import { Bookmark } from '../../src/bookmarks/models';
 import { Feed, FeedItem, type FeedPollStatus, refreshFeed } from '../../src/feeds';
-import type { Fetcher } from '../../src/fetcher';
+import { createFetcher, type Fetcher } from '../../src/fetcher';
 import {
   type FixtureServer,
   fixture,
@@ -197,14 +197,6 @@ const statusCases: Array<[string, FeedPollStatus, Parameters<FixtureServer['rout
     },
   ],
   [
-    'a server slower than the timeout',
-    'timeout',
-    (_req, res) => {
-      const timer = setTimeout(() => res.end(), 10_000);
-      res.on('close', () => clearTimeout(timer));
-    },
-  ],
-  [
     'an endless body',
     'too_large',
     (_req, res) => {
@@ -242,6 +234,21 @@ for (const [what, status, handler] of statusCases) {
     t.is(await FeedItem.query().where('feed_id', feed.id).resultSize(), 0);
   });
 }
+
+test.serial('a server slower than the timeout → timeout', async (t) => {
+  const { feed } = await feedAt((_req, res) => {
+    const timer = setTimeout(() => res.end(), 10_000);
+    res.on('close', () => clearTimeout(timer));
+  });
+  const impatient = createFetcher({ ...feedsConfig.fetch, timeoutMs: 500 });
+  try {
+    const { row } = await pollExpecting(t, feed.id, 'timeout', { fetcher: impatient });
+    t.regex(row.last_error!, /timed out/);
+    t.is(row.error_count, 1);
+  } finally {
+    await impatient.close();
+  }
+});
 
 test.serial('a redirect loop → http_error', async (t) => {
   const path = uniquePath('loop');

@@ -19,7 +19,7 @@ let server: FixtureServer;
 test.before(async () => {
   server = await startFixtureServer();
   // The fixture server is on 127.0.0.1: this test file allows private networks.
-  app = await startTestApp({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true', FETCH_TIMEOUT_MS: '2000' });
+  app = await startTestApp({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true' });
   server.route('/rss.xml', serveFeed(fixture('rss2.xml')));
   server.route(
     '/atom.xml',
@@ -61,7 +61,7 @@ async function signedIn(name: string): Promise<TestClient> {
 }
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>) {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const value = await check();
     if (value) return value;
