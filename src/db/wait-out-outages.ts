@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 /**
- * Errors that mean "the server is not there right now" (stopped, restarting,
+ * Errors that mean "the server, or this connection to it, is gone for now" (stopped, restarting,
  * full), as opposed to a wrong password or database, which retrying won't fix.
  */
 const TRANSIENT_CODES = new Set([

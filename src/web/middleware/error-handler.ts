@@ -1,4 +1,5 @@
 import type { Middleware, ParameterizedContext } from 'koa';
+import { isTransientConnectError } from '../../db/wait-out-outages';
 import { AppError } from '../../errors';
 import type { Renderer } from '../render';
 
@@ -44,14 +45,10 @@ function normalise(caught: unknown): AppError {
 }
 
 function isDatabaseUnavailable(caught: unknown): boolean {
-  const code = (caught as { code?: unknown })?.code;
+  // objection wraps driver errors in a DBError that keeps the original as nativeError.
+  const native = (caught as { nativeError?: unknown })?.nativeError ?? caught;
   const name = (caught as { name?: unknown })?.name;
-  return (
-    code === 'ECONNREFUSED' ||
-    code === '57P01' || // admin_shutdown
-    code === '57P03' || // cannot_connect_now
-    name === 'KnexTimeoutError'
-  );
+  return isTransientConnectError(native) || name === 'KnexTimeoutError';
 }
 
 export function wantsJson(ctx: ParameterizedContext): boolean {
