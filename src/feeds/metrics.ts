@@ -55,7 +55,7 @@ export function recordItemsDiscovered(feedId: number, count: number): void {
 export function activeFeedsGauge(db: Database) {
   return createCachedGauge(
     {
-      name: 'active_feeds_count',
+      name: 'active_feeds',
       description: 'Feeds that are enabled (polled), read from the database every 15 s.',
       labels: [],
     },

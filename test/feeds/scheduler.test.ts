@@ -121,10 +121,10 @@ test('the per-host limiter allows N at once per host, others run freely', async 
   t.is(limiter.active('x.example'), 0);
 });
 
-test.serial('active_feeds_count reports the enabled feeds, read from the database', async (t) => {
+test.serial('active_feeds reports the enabled feeds, read from the database', async (t) => {
   const gauge = activeFeedsGauge({ knex: db.knex } as Database);
   await gauge.refresh();
-  const before = metricValue(await metricsText(), 'active_feeds_count');
+  const before = metricValue(await metricsText(), 'active_feeds');
   const enabled = await db
     .knex('feeds')
     .where('disabled', false)
@@ -133,13 +133,13 @@ test.serial('active_feeds_count reports the enabled feeds, read from the databas
   const feed = await aFeed('https://gauge.example/feed');
   await aFeed('https://gauge-off.example/feed', { disabled: true });
   await gauge.refresh();
-  t.is(metricValue(await metricsText(), 'active_feeds_count'), before + 1);
+  t.is(metricValue(await metricsText(), 'active_feeds'), before + 1);
   await Feed.query().patch({ disabled: true }).where('id', feed.id);
   t.is(
-    metricValue(await metricsText(), 'active_feeds_count'),
+    metricValue(await metricsText(), 'active_feeds'),
     before + 1,
     'cached until refreshed',
   );
   await gauge.refresh();
-  t.is(metricValue(await metricsText(), 'active_feeds_count'), before);
+  t.is(metricValue(await metricsText(), 'active_feeds'), before);
 });

@@ -77,7 +77,7 @@ test('schedule_feed_polls on the worker polls every due, enabled feed once, and 
     1,
   );
   // The database gauge is registered and reported (refreshed every 15 s by one process).
-  t.regex(metrics, /^active_feeds_count \d+/m);
+  t.regex(metrics, /^active_feeds \d+/m);
   // Every status label comes from the closed set.
   const statuses = new Set(
     [...metrics.matchAll(/^feed_polls_total\{[^}]*status="([^"]+)"/gm)].map((m) => m[1]),

@@ -11,7 +11,7 @@ import { parseSamples, parseTypes, type Sample } from '../../src/selftest/promet
 import { runSelfTest } from '../../src/selftest/run';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { aToken, aUser } from '../helpers/factories';
-import { scrape } from '../helpers/metrics';
+import { promtoolCheck, scrape } from '../helpers/metrics';
 
 interface DocumentedMetric {
   readonly pattern: RegExp;
@@ -139,4 +139,10 @@ test('every documented metric states its cardinality', (t) => {
     .filter((doc) => !doc.cardinality)
     .map((doc) => doc.display);
   t.deepEqual(without, [], 'no cardinality column in docs/metrics.md');
+});
+
+test('promtool check metrics passes on the full scrape (every family in use)', (t) => {
+  const result = promtoolCheck(text);
+  t.true(result.ok, result.output);
+  t.is(result.output, '');
 });

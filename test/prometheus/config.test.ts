@@ -203,7 +203,7 @@ test('every dashboard query uses only metrics documented in docs/metrics.md (or 
     'worker_jobs_total',
     'worker_jobs_waiting',
     'feed_polls_total',
-    'active_feeds_count',
+    'active_feeds',
     'feed_items_discovered_total',
     'bookmarks_created_total',
     'bookmarks_updated_total',
