@@ -34,7 +34,7 @@ export function spawnApp(args: string[], env: Record<string, string | undefined>
     child,
     output: () => text,
     exited,
-    waitFor(pattern, timeoutMs = 30_000) {
+    waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const match = pattern.exec(text);
