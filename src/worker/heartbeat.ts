@@ -52,7 +52,9 @@ export function startHeartbeat(options: {
         [[...ids], processName],
       );
     }
-    const dead = await unlockDeadWorkers(knex, staleAfterMs);
+    // Our own pools are alive whatever their row says: under heavy load the
+    // check below can run more than staleAfterMs after the insert above.
+    const dead = await unlockDeadWorkers(knex, staleAfterMs, [...ids]);
     if (dead.length > 0) log.warn({ workerIds: dead }, 'unlocked the jobs of dead workers');
   };
   const tick = () => {
@@ -93,7 +95,11 @@ export function startHeartbeat(options: {
  * locked longer ago than the stale limit. Answers the worker ids unlocked.
  * Old heartbeat rows are swept in the same go.
  */
-export async function unlockDeadWorkers(knex: Knex, staleAfterMs: number): Promise<string[]> {
+export async function unlockDeadWorkers(
+  knex: Knex,
+  staleAfterMs: number,
+  alive: readonly string[] = [],
+): Promise<string[]> {
   const stale = `now() - make_interval(secs => ${Number(staleAfterMs) / 1000})`;
   const { rows } = await knex.raw<{ rows: Array<{ locked_by: string }> }>(
     `SELECT DISTINCT locked_by FROM (
@@ -102,9 +108,11 @@ export async function unlockDeadWorkers(knex: Knex, staleAfterMs: number): Promi
        SELECT locked_by, locked_at FROM graphile_worker._private_job_queues WHERE locked_by IS NOT NULL
      ) AS locks
      WHERE locked_at < ${stale}
+       AND locked_by <> ALL(?::text[])
        AND NOT EXISTS (
          SELECT 1 FROM worker_heartbeats h
           WHERE h.worker_id = locks.locked_by AND h.last_seen_at >= ${stale})`,
+    [[...alive]],
   );
   const dead = rows.map((row) => row.locked_by);
   if (dead.length > 0) {
