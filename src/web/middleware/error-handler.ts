@@ -34,6 +34,9 @@ function normalise(caught: unknown): AppError {
     const message = (caught as Error).message;
     return new AppError(status, status === 413 ? 'payload_too_large' : 'bad_request', message);
   }
+  if (isUnstorableText(caught)) {
+    return new AppError(400, 'bad_request', 'Text may not contain NUL characters (U+0000).');
+  }
   if (isDatabaseUnavailable(caught)) {
     return new AppError(
       503,
@@ -42,6 +45,17 @@ function normalise(caught: unknown): AppError {
     );
   }
   return new AppError(500, 'internal_error', 'Something went wrong on our side.');
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (22021 for text, 22P05 for jsonb); a JS
+ * string is otherwise always valid UTF-8 by the time pg sends it. The request
+ * is at fault, not us.
+ */
+function isUnstorableText(caught: unknown): boolean {
+  const native = (caught as { nativeError?: unknown })?.nativeError ?? caught;
+  const code = (native as { code?: unknown })?.code;
+  return code === '22021' || code === '22P05';
 }
 
 function isDatabaseUnavailable(caught: unknown): boolean {
