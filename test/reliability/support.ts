@@ -207,3 +207,41 @@ export async function countRows(
     (await knex(table).where(where).count<{ count: number }[]>('* as count'))[0]!.count,
   );
 }
+
+export interface Session {
+  /** The Cookie header of the signed-in session. */
+  readonly cookie: string;
+  /** Its CSRF token. */
+  readonly csrf: string;
+}
+
+/** Signs in through the login form, for requests sent by hand (raw sockets, bad bodies). */
+export async function signIn(
+  baseUrl: string,
+  username: string,
+  password = 'correct horse battery',
+): Promise<Session> {
+  const jar = new Map<string, string>();
+  const keep = (response: Response) => {
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(';');
+      const i = pair!.indexOf('=');
+      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+    }
+  };
+  const header = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const token = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const form = await fetch(`${baseUrl}/auth/login`);
+  keep(form);
+  const login = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: header(), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password, _csrf: token(await form.text()) }).toString(),
+  });
+  keep(login);
+  if (login.status !== 302) throw new Error(`sign-in as ${username}: ${login.status}`);
+  const page = await fetch(`${baseUrl}/settings/tokens`, { headers: { cookie: header() } });
+  keep(page);
+  return { cookie: header(), csrf: token(await page.text()) };
+}
