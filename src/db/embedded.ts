@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
 
@@ -160,4 +161,59 @@ function isFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export interface ScratchPostgres {
+  /** The `postgres` database, for CREATE DATABASE and friends. */
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Stops the server, keeping its files (start() brings it back). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server and deletes its files. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A throwaway PostgreSQL for tests and benchmarks: its own data directory and
+ * port, durability off (fsync, full-page writes), nothing kept afterwards.
+ */
+export async function startScratchPostgres(options: {
+  readonly port: number;
+  readonly parentDir?: string;
+  readonly maxConnections?: number;
+}): Promise<ScratchPostgres> {
+  const parent = fs.mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), 'pebbling-pg-'));
+  allowPostgresUser(parent);
+  const dataDir = path.join(parent, 'data');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1'],
+      ...['-c', `max_connections=${options.maxConnections ?? 300}`],
+      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    ],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  return {
+    adminUrl: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
+    port: options.port,
+    dataDir,
+    stop: () => server.stop(),
+    start: () => server.start(),
+    async destroy() {
+      await server.stop().catch(() => {});
+      fs.rmSync(parent, { recursive: true, force: true });
+    },
+  };
 }

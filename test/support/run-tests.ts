@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { createKnex } from '../../src/db/connection';
-import { loadEmbeddedPostgres } from '../../src/db/embedded';
+import { startScratchPostgres } from '../../src/db/embedded';
 import { migrateAll } from '../../src/db/migrate';
 import { projectRoot } from '../../src/paths';
 import { freePort } from '../helpers/ports';
@@ -20,41 +20,14 @@ async function startServer(): Promise<{ adminUrl: string; stop: () => Promise<vo
   if (process.env.DATABASE_URL) {
     return { adminUrl: process.env.DATABASE_URL, stop: async () => {} };
   }
-  const dir = path.join(projectRoot, '.test-data', `pg-${process.pid}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  const port = await freePort();
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=400',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-    ],
-    onLog: () => {},
-    onError: () => {},
+  const dir = path.join(projectRoot, '.test-data');
+  fs.mkdirSync(dir, { recursive: true });
+  const server = await startScratchPostgres({
+    port: await freePort(),
+    parentDir: dir,
+    maxConnections: 400,
   });
-  await server.initialise();
-  await server.start();
-  return {
-    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      await server.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { adminUrl: server.adminUrl, stop: () => server.destroy() };
 }
 
 async function createTemplate(adminUrl: string): Promise<void> {
