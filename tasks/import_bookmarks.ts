@@ -24,6 +24,7 @@ export function importBookmarksTask(deps: TaskDeps): Task {
     try {
       await processImport(importJobId, {
         knex: deps.db.knex,
+        databaseUrl: deps.db.url,
         logger: log,
         batchSize: deps.config.imports.batchSize,
         signal: helpers.abortSignal,

@@ -33,6 +33,8 @@ export interface ImportRecord {
   readonly index: number;
   readonly url: string;
   readonly hash: string;
+  /** The first 128 bits of the hash as a compact string: the within-file duplicate check. */
+  readonly key: string;
   readonly title: string;
   readonly description: string;
   readonly tags: readonly string[];
@@ -78,15 +80,19 @@ export function checkRecord(raw: RawRecord, options: RecordOptions): Checked {
     if (error instanceof InvalidUrlError) return fail(error.message);
     throw error;
   }
-  const tags = parseTags([...raw.tags, ...options.extraTags]);
+  const tags = parseTags([...raw.tags, ...options.extraTags])
+    .map(detach)
+    .filter((tag) => tag !== '');
+  const digest = createHash('sha256').update(normalized).digest();
   return {
     ok: true,
     record: {
       index: raw.index,
       url: parsed.href,
-      hash: createHash('sha256').update(normalized).digest('hex'),
-      title: cleanText(raw.title).slice(0, MAX_TITLE_LENGTH),
-      description: raw.description.trim().slice(0, MAX_DESCRIPTION_LENGTH),
+      hash: digest.toString('hex'),
+      key: digest.toString('latin1', 0, 16),
+      title: detach(cleanText(raw.title).slice(0, MAX_TITLE_LENGTH)),
+      description: detach(raw.description.trim().slice(0, MAX_DESCRIPTION_LENGTH)),
       tags,
       createdAt: raw.createdAt,
       updatedAt: raw.updatedAt,
@@ -110,8 +116,24 @@ function cleanText(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * A copy that does not point into the parser's chunk: V8 keeps substrings as
+ * slices of their parent, so one short title could keep a whole chunk alive
+ * for as long as the record (or a cached tag name) lives.
+ */
+function detach(text: string): string {
+  const clean = withoutNul(text);
+  return clean.length < 13 || clean !== text ? clean : ` ${clean}`.slice(1);
+}
+
+/** PostgreSQL text (and jsonb) cannot hold U+0000; a hostile file may. */
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+}
+
 function clip(text: string): string {
-  return text.length > DETAIL_TEXT_LENGTH ? `${text.slice(0, DETAIL_TEXT_LENGTH)}…` : text;
+  const clean = withoutNul(text);
+  return clean.length > DETAIL_TEXT_LENGTH ? `${clean.slice(0, DETAIL_TEXT_LENGTH)}…` : clean;
 }
 
 /* Dates ------------------------------------------------------------------ */

@@ -7,7 +7,11 @@
 import fs from 'node:fs';
 import type { Detected } from './detect';
 
-const CHUNK_BYTES = 256 * 1024;
+/**
+ * Small enough that a decoded chunk is an ordinary young-generation string
+ * (large strings go straight to V8's large-object space and wait for a full GC).
+ */
+const CHUNK_BYTES = 64 * 1024;
 export const LEGACY_ENCODING = 'windows-1252';
 
 export async function* readText(filePath: string, encoding: string): AsyncGenerator<string> {

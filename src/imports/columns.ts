@@ -1,0 +1,56 @@
+/**
+ * A batch as PostgreSQL array literals, one per column, passed to pg as
+ * Buffers (binary parameters, which PostgreSQL reads as text and casts to
+ * arrays): one parameter per column whatever the batch size, parsed by
+ * PostgreSQL's own array reader.
+ */
+import type { ImportRecord } from './records';
+
+/** The columns, in the order writer.ts reads them. */
+export const COLUMNS = [
+  'url',
+  'hash',
+  'title',
+  'description',
+  'private',
+  'feed_url',
+  'created_at',
+  'updated_at',
+  'pair_hash',
+  'pair_tag',
+] as const;
+
+export type Columns = Record<(typeof COLUMNS)[number], Buffer>;
+
+export function toColumns(records: readonly ImportRecord[]): Columns {
+  const text = (values: ReadonlyArray<string | null>) => values.map(quote).join(',');
+  const pairHashes: string[] = [];
+  const pairTags: string[] = [];
+  for (const record of records) {
+    for (const tag of record.tags) {
+      pairHashes.push(record.hash);
+      pairTags.push(tag);
+    }
+  }
+  const literals: Record<(typeof COLUMNS)[number], string> = {
+    url: text(records.map((r) => r.url)),
+    hash: text(records.map((r) => r.hash)),
+    title: text(records.map((r) => r.title)),
+    description: text(records.map((r) => r.description)),
+    private: records.map((r) => (r.private ? 't' : 'f')).join(','),
+    feed_url: text(records.map((r) => r.feedUrl)),
+    created_at: text(records.map((r) => r.createdAt?.toISOString() ?? null)),
+    updated_at: text(records.map((r) => r.updatedAt?.toISOString() ?? null)),
+    pair_hash: text(pairHashes),
+    pair_tag: text(pairTags),
+  };
+  const columns = {} as Columns;
+  for (const name of COLUMNS) columns[name] = Buffer.from(`{${literals[name]}}`);
+  return columns;
+}
+
+/** An element of an array literal: NULL, or double-quoted with \ and " escaped. */
+function quote(value: string | null): string {
+  if (value === null) return 'NULL';
+  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
+}

@@ -1,0 +1,122 @@
+/**
+ * The heavy part of an import, in a worker thread with a small heap of its
+ * own (see thread-client.ts): read and check the file, and write it batch by
+ * batch on a connection of its own. The next batches are parsed while one is
+ * being written. The main thread is told about each committed batch (it keeps
+ * the metrics) and decides how the job ends.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import pg from 'pg';
+import { batchRecords, type ParsedBatch } from './batching';
+import { ImportFileError } from './detect';
+import { readRecords } from './parsers';
+import { scanFile } from './text';
+import type { FromThread, ThreadJob } from './thread-protocol';
+import { writeBatch } from './writer';
+
+const job = workerData as ThreadJob;
+const post = (message: FromThread) => parentPort!.postMessage(message);
+
+/** How many parsed batches may wait for the database. */
+const AHEAD = 2;
+
+async function run(): Promise<void> {
+  const scan = await scanFile(job.file, job.detected);
+  const summary = { truncated: false };
+  let total = scan.anchors;
+  if (job.detected.format !== 'netscape') {
+    // JSON is read once in full first: a syntax error fails the job before anything is written.
+    total = 0;
+    for await (const _ of readRecords(job.file, job.detected.format, scan.encoding, summary))
+      total++;
+  }
+  post({ type: 'ready', encoding: scan.encoding, total });
+
+  const client = new pg.Client({ connectionString: job.databaseUrl });
+  await client.connect();
+  try {
+    const batches = ahead(
+      batchRecords(readRecords(job.file, job.detected.format, scan.encoding, summary), {
+        cursor: job.cursor,
+        batchSize: job.batchSize,
+        record: job.record,
+      }),
+      AHEAD,
+    );
+    let records = job.cursor;
+    for await (const parsed of batches.items) {
+      const result = await writeBatch(client, {
+        jobId: job.jobId,
+        ownerId: job.ownerId,
+        mode: job.mode,
+        parsed,
+      });
+      post({ type: 'batch', result });
+      if (result.kind === 'stopped') return;
+      records = parsed.endIndex;
+    }
+    post({
+      type: 'end',
+      records: Math.max(records, await batches.count),
+      truncated: summary.truncated,
+    });
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Runs the batch generator up to `size` batches ahead of the consumer, so
+ * parsing goes on while the consumer waits for the database.
+ */
+function ahead(source: AsyncGenerator<ParsedBatch, number>, size: number) {
+  const queue: ParsedBatch[] = [];
+  let done = false;
+  let failure: unknown;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const count = (async () => {
+    try {
+      for (;;) {
+        while (queue.length >= size) await new Promise<void>((resolve) => (wakeProducer = resolve));
+        const next = await source.next();
+        if (next.done) return next.value;
+        queue.push(next.value);
+        wakeConsumer?.();
+      }
+    } catch (error) {
+      failure = error;
+      return 0;
+    } finally {
+      done = true;
+      wakeConsumer?.();
+    }
+  })();
+  async function* items(): AsyncGenerator<ParsedBatch> {
+    for (;;) {
+      const item = queue.shift();
+      if (item) {
+        wakeProducer?.();
+        yield item;
+        continue;
+      }
+      if (failure !== undefined) throw failure;
+      if (done) return;
+      await new Promise<void>((resolve) => (wakeConsumer = resolve));
+    }
+  }
+  return { items: items(), count };
+}
+
+run().catch((error: unknown) => {
+  const missing = (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+  post({
+    type: 'error',
+    file: error instanceof ImportFileError || missing,
+    message: missing
+      ? 'The uploaded file is no longer there: upload it again.'
+      : error instanceof Error
+        ? error.message
+        : String(error),
+  });
+});

@@ -1,0 +1,25 @@
+/** Messages between the import processor (main thread) and its import thread. */
+import type { Detected } from './detect';
+import type { RecordOptions } from './records';
+import type { BatchResult } from './writer';
+
+export interface ThreadJob {
+  readonly jobId: number;
+  readonly ownerId: number;
+  readonly mode: 'skip' | 'overwrite';
+  readonly file: string;
+  readonly detected: Detected;
+  readonly cursor: number;
+  readonly batchSize: number;
+  readonly record: RecordOptions;
+  readonly databaseUrl: string;
+}
+
+export type FromThread =
+  /** The file is readable: its encoding and (estimated, for HTML) record count. */
+  | { type: 'ready'; encoding: string; total: number }
+  /** One batch's transaction has ended (committed when written). */
+  | { type: 'batch'; result: BatchResult }
+  /** Every record is committed. */
+  | { type: 'end'; records: number; truncated: boolean }
+  | { type: 'error'; file: boolean; message: string };
