@@ -64,6 +64,11 @@ function readMultipart(ctx: ParameterizedContext): Promise<Buffer> {
 }
 
 export async function readOpmlUpload(ctx: ParameterizedContext): Promise<string> {
+  // JSON and form bodies were already read by the global body parser: waiting
+  // on the spent stream would hang until the server's request timeout.
+  const parsed = (ctx.request as { rawBody?: string }).rawBody;
+  if (parsed !== undefined) return parsed;
+  if (ctx.req.readableEnded) return '';
   const multipart = ctx.is('multipart/form-data') === 'multipart/form-data';
   const body = multipart ? await readMultipart(ctx) : await readRaw(ctx);
   return body.toString('utf8');
