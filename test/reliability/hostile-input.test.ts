@@ -314,6 +314,16 @@ test('malformed JSON and forms: 400 or 422, never 500', async (t) => {
       status: 201,
     },
     {
+      name: 'an OPML import sent as a form, not a file: answered at once',
+      send: () =>
+        send('POST', '/feeds/import', `opml=x&_csrf=${encodeURIComponent(session.csrf)}`, {
+          ...cookies(),
+          accept: 'application/json',
+          'content-type': 'application/x-www-form-urlencoded',
+        }),
+      status: 422,
+    },
+    {
       name: 'a body with no Content-Type: treated as empty',
       send: () => send('POST', '/api/v1/bookmarks', 'url=https://x.example/', bearer()),
       status: 422,
