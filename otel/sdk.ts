@@ -14,6 +14,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AggregationType,
+  createDenyListAttributesProcessor,
   type IMetricReader,
   PeriodicExportingMetricReader,
   type ViewOptions,
@@ -34,6 +35,12 @@ const THIRD_PARTY_SECONDS_HISTOGRAMS = [
   'http.client.request.duration',
   'db.client.operation.duration',
 ];
+
+/**
+ * Outgoing requests fetch what people bookmark, private bookmarks included:
+ * their host must never become a label (it would also be one series per host).
+ */
+const CLIENT_HOST_ATTRIBUTES = ['server.address', 'server.port'];
 
 export function startTelemetry(config: Config, logger: Logger): TelemetryState {
   const log = logger.child({ component: 'otel' });
@@ -130,5 +137,8 @@ function bucketViews(boundaries: readonly number[]): ViewOptions[] {
       type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
       options: { boundaries: [...boundaries] },
     },
+    ...(instrumentName === 'http.client.request.duration'
+      ? { attributesProcessors: [createDenyListAttributesProcessor(CLIENT_HOST_ATTRIBUTES)] }
+      : {}),
   }));
 }
