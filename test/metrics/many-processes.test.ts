@@ -4,9 +4,12 @@
  * across instances equal what the database says happened, and gauges read
  * from the database are not multiplied by the number of processes.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import test from 'ava';
-import { TestClient } from '../helpers/client';
+import { api, TestClient } from '../helpers/client';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { aToken, aUser } from '../helpers/factories';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver';
 import { freePort } from '../helpers/ports';
 import { type SpawnedApp, spawnApp, waitForListening } from '../helpers/process';
@@ -117,6 +120,99 @@ test.serial(
     // OTLP keeps the semantic-convention name and unit; the scrape has the suffixed name.
     t.deepEqual([...receiver.units('http.server.request.duration')], ['s']);
     t.true(receiver.instances().size >= 4, 'all four processes pushed');
+  },
+);
+
+test.serial(
+  'bookmarks, feed polls and imports spread over the processes sum to the truth',
+  async (t) => {
+    // A fixture site: four feeds, and pages that 404 (so unfurls find no extra feeds).
+    const site = http.createServer((req, res) => {
+      const match = /^\/feed(\d)\.xml$/.exec(req.url ?? '');
+      if (!match) return void res.writeHead(404).end('no page here');
+      const n = match[1];
+      res
+        .writeHead(200, { 'content-type': 'application/rss+xml' })
+        .end(
+          `<?xml version="1.0"?><rss version="2.0"><channel><title>Feed ${n}</title><link>http://x/</link><description>d</description>` +
+            `<item><title>A${n}</title><link>http://x/${n}/a</link><guid>${n}-a</guid></item>` +
+            `<item><title>B${n}</title><link>http://x/${n}/b</link><guid>${n}-b</guid></item></channel></rss>`,
+        );
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => site.close());
+    const base = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+
+    const tokens = await Promise.all([0, 1].map(async () => aToken((await aUser()).id)));
+    for (let i = 0; i < 10; i++) {
+      const response = await api(webUrls[i % 2]!, 'POST', '/api/v1/bookmarks', tokens[i % 2], {
+        url: `${base}/page/${i}`,
+        tags: ['spread'],
+      });
+      t.is(response.status, 201);
+    }
+    for (let i = 0; i < 4; i++) {
+      const response = await api(webUrls[i % 2]!, 'POST', '/feeds/fetch', tokens[i % 2], {
+        urls: [`${base}/feed${i}.xml`],
+      });
+      t.is(response.status, 200);
+    }
+    for (let i = 0; i < 2; i++) {
+      const form = new FormData();
+      const entries = [1, 2, 3]
+        .map(
+          (n) => `<DT><A HREF="${base}/imported/${i}/${n}" ADD_DATE="1700000000">Imported ${n}</A>`,
+        )
+        .join('\n');
+      form.set(
+        'file',
+        new Blob([`<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n${entries}\n</DL><p>`]),
+        'b.html',
+      );
+      const response = await fetch(`${webUrls[i]}/api/v1/imports`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[i]}` },
+        body: form,
+      });
+      t.is(response.status, 202);
+    }
+    await eventually(async () => {
+      const { rows } = await db.knex.raw<{ rows: Array<{ n: number }> }>(
+        `select count(*)::int as n from import_jobs where status in ('completed', 'failed')`,
+      );
+      return rows[0]!.n === 2;
+    }, 60_000);
+
+    const count = async (sql: string) =>
+      (await db.knex.raw<{ rows: Array<{ n: number }> }>(sql)).rows[0]!.n;
+    const truth = {
+      bookmarks: await count('select count(*)::int as n from bookmarks'),
+      polled: await count('select count(*)::int as n from feeds where last_polled_at is not null'),
+      items: await count('select count(*)::int as n from feed_items'),
+      imports: await count(`select count(*)::int as n from import_jobs where status = 'completed'`),
+    };
+    t.deepEqual(truth, { bookmarks: 16, polled: 4, items: 8, imports: 2 });
+
+    const prom = async () => ({
+      bookmarks: await promSum('bookmarks_created_total'),
+      polled: await promSum('feed_polls_total'),
+      items: await promSum('feed_items_discovered_total'),
+      imports: await promSum('bookmark_imports_total{status="completed"}'),
+    });
+    await eventually(async () => JSON.stringify(await prom()) === JSON.stringify(truth), 30_000);
+    t.deepEqual(await prom(), truth, 'Prometheus sums across the four processes');
+    // Both web processes took part, and the work ran on the workers.
+    t.is((await prometheus.query('bookmarks_created_total{source="api"}')).length >= 2, true);
+    t.is(await promSum('feed_polls_total{job="web"}'), 0, 'polls run on the workers');
+
+    const otlp = () => ({
+      bookmarks: receiver.total('bookmarks_created'),
+      polled: receiver.total('feed_polls'),
+      items: receiver.total('feed_items_discovered'),
+      imports: receiver.total('bookmark_imports', { status: 'completed' }),
+    });
+    await eventually(async () => JSON.stringify(otlp()) === JSON.stringify(truth), 30_000);
+    t.deepEqual(otlp(), truth, 'the OTLP push gives the same totals');
   },
 );
 
