@@ -21,29 +21,31 @@ export interface ParsedBatch {
 }
 
 export async function* batchRecords(
-  records: AsyncIterable<RawRecord>,
+  groups: AsyncIterable<RawRecord[]>,
   options: { cursor: number; batchSize: number; record: RecordOptions },
 ): AsyncGenerator<ParsedBatch, number> {
   const { cursor, batchSize } = options;
   const seen = new Set<string>();
   let batch = open(cursor);
   let count = 0;
-  for await (const raw of records) {
-    count = raw.index + 1;
-    const checked = checkRecord(raw, options.record);
-    if (raw.index < cursor) {
-      if (checked.ok) seen.add(checked.record.key);
-      continue;
-    }
-    if (!checked.ok) batch.failures.push(checked.failure);
-    else if (seen.has(checked.record.key)) batch.duplicates.push(raw.index);
-    else {
-      seen.add(checked.record.key);
-      batch.items.push(checked.record);
-    }
-    if (count - batch.startIndex >= batchSize) {
-      yield { ...batch, endIndex: count };
-      batch = open(count);
+  for await (const group of groups) {
+    for (const raw of group) {
+      count = raw.index + 1;
+      const checked = checkRecord(raw, options.record);
+      if (raw.index < cursor) {
+        if (checked.ok) seen.add(checked.record.key);
+        continue;
+      }
+      if (!checked.ok) batch.failures.push(checked.failure);
+      else if (seen.has(checked.record.key)) batch.duplicates.push(raw.index);
+      else {
+        seen.add(checked.record.key);
+        batch.items.push(checked.record);
+      }
+      if (count - batch.startIndex >= batchSize) {
+        yield { ...batch, endIndex: count };
+        batch = open(count);
+      }
     }
   }
   if (count > batch.startIndex) yield { ...batch, endIndex: count };

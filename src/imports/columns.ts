@@ -39,8 +39,8 @@ export function toColumns(records: readonly ImportRecord[]): Columns {
     description: text(records.map((r) => r.description)),
     private: records.map((r) => (r.private ? 't' : 'f')).join(','),
     feed_url: text(records.map((r) => r.feedUrl)),
-    created_at: text(records.map((r) => r.createdAt?.toISOString() ?? null)),
-    updated_at: text(records.map((r) => r.updatedAt?.toISOString() ?? null)),
+    created_at: records.map((r) => epochMs(r.createdAt)).join(','),
+    updated_at: records.map((r) => epochMs(r.updatedAt)).join(','),
     pair_hash: text(pairHashes),
     pair_tag: text(pairTags),
   };
@@ -49,8 +49,16 @@ export function toColumns(records: readonly ImportRecord[]): Columns {
   return columns;
 }
 
+/** Dates travel as epoch milliseconds (cheaper to write than ISO strings). */
+function epochMs(date: Date | undefined): string {
+  return date ? String(date.getTime()) : 'NULL';
+}
+
 /** An element of an array literal: NULL, or double-quoted with \ and " escaped. */
 function quote(value: string | null): string {
   if (value === null) return 'NULL';
-  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
+  return NEEDS_ESCAPE.test(value) ? `"${value.replace(ESCAPED, '\\$&')}"` : `"${value}"`;
 }
+
+const NEEDS_ESCAPE = /[\\"]/;
+const ESCAPED = /[\\"]/g;

@@ -27,8 +27,9 @@ async function run(): Promise<void> {
   if (job.detected.format !== 'netscape') {
     // JSON is read once in full first: a syntax error fails the job before anything is written.
     total = 0;
-    for await (const _ of readRecords(job.file, job.detected.format, scan.encoding, summary))
-      total++;
+    for await (const group of readRecords(job.file, job.detected.format, scan.encoding, summary)) {
+      total += group.length;
+    }
   }
   post({ type: 'ready', encoding: scan.encoding, total });
 

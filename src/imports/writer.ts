@@ -54,9 +54,11 @@ async function write(client: pg.Client, batch: Batch, parsed: ParsedBatch): Prom
     status: string;
     resume_cursor: number;
     failed_bookmarks: number;
-  }>('SELECT status, resume_cursor, failed_bookmarks FROM import_jobs WHERE id = $1 FOR UPDATE', [
-    batch.jobId,
-  ]);
+  }>({
+    name: 'import_lock_job',
+    text: 'SELECT status, resume_cursor, failed_bookmarks FROM import_jobs WHERE id = $1 FOR UPDATE',
+    values: [batch.jobId],
+  });
   const job = jobs[0];
   if (job?.status !== 'processing') return { kind: 'stopped', status: job?.status ?? 'gone' };
   // Only the exact next batch is written. Ahead of us: another worker did it.
@@ -80,8 +82,9 @@ async function write(client: pg.Client, batch: Batch, parsed: ParsedBatch): Prom
   const room = Math.max(0, MAX_STORED_FAILURES - job.failed_bookmarks);
   const details = parsed.failures.slice(0, room);
   const skipped = items - written.created - updated.ids.length + parsed.duplicates.length;
-  await client.query(
-    `UPDATE import_jobs SET
+  await client.query({
+    name: 'import_advance_job',
+    text: `UPDATE import_jobs SET
        resume_cursor = $2, processed_bookmarks = $2,
        total_bookmarks = greatest(total_bookmarks, $2),
        created_bookmarks = created_bookmarks + $3,
@@ -91,7 +94,7 @@ async function write(client: pg.Client, batch: Batch, parsed: ParsedBatch): Prom
        failed_bookmark_details = failed_bookmark_details || $7::jsonb,
        updated_at = now()
      WHERE id = $1`,
-    [
+    values: [
       batch.jobId,
       parsed.endIndex,
       written.created,
@@ -100,7 +103,7 @@ async function write(client: pg.Client, batch: Batch, parsed: ParsedBatch): Prom
       parsed.failures.length,
       JSON.stringify(details),
     ],
-  );
+  });
   return {
     kind: 'written',
     created: written.created,
@@ -114,8 +117,14 @@ async function write(client: pg.Client, batch: Batch, parsed: ParsedBatch): Prom
 
 /** The batch's records as rows; each column arrives as the text of an array literal. */
 const INPUT = `unnest($2::text::text[], $3::text::text[], $4::text::text[], $5::text::text[],
-    $6::text::boolean[], $7::text::text[], $8::text::timestamptz[], $9::text::timestamptz[])
-  AS i(url, hash, title, description, private, feed_url, created_at, updated_at)`;
+    $6::text::boolean[], $7::text::text[], $8::text::float8[], $9::text::float8[])
+  AS r(url, hash, title, description, private, feed_url, created_ms, updated_ms)`;
+
+/** The input rows with their dates as timestamps (NULL: the file had none). */
+const ROWS = `(SELECT r.url, r.hash, r.title, r.description, r.private, r.feed_url,
+          to_timestamp(r.created_ms / 1000) AS created_at,
+          to_timestamp(r.updated_ms / 1000) AS updated_at
+     FROM ${INPUT}) AS i`;
 
 const inputParams = (c: Columns) => [
   c.url,
@@ -132,7 +141,8 @@ const inputParams = (c: Columns) => [
  * Inserts the records the owner does not have, creates the tags they need and
  * links them — and links the overwritten bookmarks, given by id — in one
  * statement. New tag ids come from the tags CTE, existing ones from the table:
- * one snapshot sees one or the other.
+ * one snapshot sees one or the other. The links need no ON CONFLICT: they are
+ * for bookmarks just inserted, or overwritten ones whose links were cleared.
  */
 async function insertAndLink(
   client: pg.Client,
@@ -140,13 +150,15 @@ async function insertAndLink(
   c: Columns,
   updated: { ids: string[]; hashes: string[] },
 ): Promise<{ created: number; tags_created: number; links: number }> {
-  const { rows } = await client.query<{ created: number; tags_created: number; links: number }>(
-    `WITH ins AS (
+  const { rows } = await client.query<{ created: number; tags_created: number; links: number }>({
+    // Named: planned once per connection, not for every batch.
+    name: 'import_insert_and_link',
+    text: `WITH ins AS (
        INSERT INTO bookmarks
          (owner_id, url, unique_hash, title, description, private, feed_url, created_at, updated_at)
        SELECT $1, i.url, i.hash, i.title, i.description, i.private, i.feed_url,
               coalesce(i.created_at, now()), coalesce(i.updated_at, i.created_at, now())
-         FROM ${INPUT}
+         FROM ${ROWS}
        ON CONFLICT (owner_id, unique_hash) DO NOTHING
        RETURNING id, unique_hash
      ),
@@ -172,14 +184,13 @@ async function insertAndLink(
          FROM pairs
          LEFT JOIN new_tags n ON n.name = pairs.name
          LEFT JOIN tags t ON t.owner_id = $1 AND t.name = pairs.name
-       ON CONFLICT DO NOTHING
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM ins)::int AS created,
             (SELECT count(*) FROM new_tags)::int AS tags_created,
             (SELECT count(*) FROM links)::int AS links`,
-    [ownerId, ...inputParams(c), updated.ids, updated.hashes, c.pair_hash, c.pair_tag],
-  );
+    values: [ownerId, ...inputParams(c), updated.ids, updated.hashes, c.pair_hash, c.pair_tag],
+  });
   return rows[0]!;
 }
 
@@ -194,8 +205,9 @@ async function overwrite(
   ownerId: number,
   c: Columns,
 ): Promise<{ ids: string[]; hashes: string[] }> {
-  const { rows } = await client.query<{ ids: string[] | null; hashes: string[] | null }>(
-    `WITH upd AS (
+  const { rows } = await client.query<{ ids: string[] | null; hashes: string[] | null }>({
+    name: 'import_overwrite',
+    text: `WITH upd AS (
        UPDATE bookmarks AS b SET
          url = i.url,
          title = CASE WHEN i.title = '' THEN b.title ELSE i.title END,
@@ -204,7 +216,7 @@ async function overwrite(
          feed_url = coalesce(i.feed_url, b.feed_url),
          created_at = coalesce(i.created_at, b.created_at),
          updated_at = coalesce(i.updated_at, now())
-        FROM ${INPUT}
+        FROM ${ROWS}
        WHERE b.owner_id = $1 AND b.unique_hash = i.hash
        RETURNING b.id, b.unique_hash
      ),
@@ -217,7 +229,7 @@ async function overwrite(
      SELECT array_agg(id::text) AS ids, array_agg(unique_hash) AS hashes,
             (SELECT count(*) FROM cleared) AS cleared
        FROM upd`,
-    [ownerId, ...inputParams(c), c.pair_hash],
-  );
+    values: [ownerId, ...inputParams(c), c.pair_hash],
+  });
   return { ids: rows[0]?.ids ?? [], hashes: rows[0]?.hashes ?? [] };
 }

@@ -7,13 +7,16 @@ import { type HtmlSummary, parseNetscape } from './netscape';
 
 export type { HtmlSummary } from './netscape';
 
-/** Every record of the file, in order, whatever its format. */
+/**
+ * Every record of the file, in order, whatever its format, in groups (one
+ * per chunk read): one await per group rather than per record.
+ */
 export function readRecords(
   filePath: string,
   format: FileFormat,
   encoding: string,
   summary: HtmlSummary,
-): AsyncGenerator<RawRecord> {
+): AsyncGenerator<RawRecord[]> {
   const chunks = readText(filePath, encoding);
   if (format === 'netscape') return parseNetscape(chunks, summary);
   const toRecord = format === 'pinboard' ? pinboardRecord : activityRecord;
@@ -23,7 +26,7 @@ export function readRecords(
 async function* mapJson(
   values: AsyncIterable<Json>,
   toRecord: (value: Json, index: number) => RawRecord,
-): AsyncGenerator<RawRecord> {
+): AsyncGenerator<RawRecord[]> {
   let index = 0;
-  for await (const value of values) yield toRecord(value, index++);
+  for await (const value of values) yield [toRecord(value, index++)];
 }

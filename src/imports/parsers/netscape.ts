@@ -34,7 +34,7 @@ interface Pending {
 export async function* parseNetscape(
   chunks: AsyncIterable<string>,
   summary: HtmlSummary,
-): AsyncGenerator<RawRecord> {
+): AsyncGenerator<RawRecord[]> {
   const ready: RawRecord[] = [];
   let index = 0;
   let pending: Pending | undefined;
@@ -105,15 +105,12 @@ export async function* parseNetscape(
 
   for await (const chunk of chunks) {
     parser.write(chunk);
-    if (ready.length > 0) {
-      yield* ready;
-      ready.length = 0;
-    }
+    if (ready.length > 0) yield ready.splice(0);
   }
   parser.end();
   finish();
   summary.truncated = listDepth > 0;
-  yield* ready;
+  if (ready.length > 0) yield ready.splice(0);
 }
 
 function splitTags(value: string | undefined): string[] {
