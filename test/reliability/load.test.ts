@@ -270,10 +270,18 @@ test.serial(`${CLIENTS} clients for ${SECONDS} s, with an import and a poll cycl
   t.is(metricValue(webMetrics, 'bookmarks_created_total', { source: 'api' }), acknowledged.length);
   t.is(metricValue(webMetrics, 'bookmarks_updated_total', { operation: 'edit' }), tally.edits);
   const workerMetrics = await scrape(worker.url);
-  t.is(job.status, 'completed');
-  t.is(job.created, IMPORT_RECORDS);
-  t.is(await countRows(knex, 'bookmarks', { owner_id: importer.id }), IMPORT_RECORDS);
-  t.is(metricValue(workerMetrics, 'bookmarks_created_total', { source: 'import' }), IMPORT_RECORDS);
+  t.is(job.status, 'completed', JSON.stringify(job).slice(0, 500));
+  t.is(job.created, IMPORT_RECORDS, `import job: ${JSON.stringify(job).slice(0, 500)}`);
+  t.is(
+    await countRows(knex, 'bookmarks', { owner_id: importer.id }),
+    IMPORT_RECORDS,
+    'imported rows',
+  );
+  t.is(
+    metricValue(workerMetrics, 'bookmarks_created_total', { source: 'import' }),
+    IMPORT_RECORDS,
+    'bookmarks_created_total{source="import"} on the worker',
+  );
   t.is(await countRows(knex, 'bookmarks'), acknowledged.length + IMPORT_RECORDS);
 
   // The poll cycle polled every feed once, every item stored once.
