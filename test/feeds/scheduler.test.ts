@@ -135,11 +135,7 @@ test.serial('active_feeds reports the enabled feeds, read from the database', as
   await gauge.refresh();
   t.is(metricValue(await metricsText(), 'active_feeds'), before + 1);
   await Feed.query().patch({ disabled: true }).where('id', feed.id);
-  t.is(
-    metricValue(await metricsText(), 'active_feeds'),
-    before + 1,
-    'cached until refreshed',
-  );
+  t.is(metricValue(await metricsText(), 'active_feeds'), before + 1, 'cached until refreshed');
   await gauge.refresh();
   t.is(metricValue(await metricsText(), 'active_feeds'), before);
 });

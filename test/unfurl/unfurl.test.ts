@@ -238,7 +238,7 @@ test.serial(
     t.is(slow.status, 200);
     t.regex(slow.text, /name="title" value=""/);
     // The quick unfurl gives up after FETCH_TIMEOUT_MS (2 s here), long before the page answers.
-  t.true(elapsed < 4500, `the form took ${elapsed} ms`);
+    t.true(elapsed < 4500, `the form took ${elapsed} ms`);
     const after = await scrape(app.baseUrl);
     t.is(
       metric(after, 'unfurl_operations_total', { status: 'timeout' }) -
