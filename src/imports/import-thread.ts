@@ -12,12 +12,12 @@ import { ImportFileError } from './detect';
 import { readRecords } from './parsers';
 import { scanFile } from './text';
 import type { FromThread, ThreadJob } from './thread-protocol';
-import { writeBatch } from './writer';
+import { type BatchKind, type BatchResult, writeBatch } from './writer';
 
 const job = workerData as ThreadJob;
 const post = (message: FromThread) => parentPort!.postMessage(message);
 
-/** How many parsed batches may wait for the database. */
+/** How many parsed batches may wait for the database (two more are being written). */
 const AHEAD = 2;
 
 async function run(): Promise<void> {
@@ -33,8 +33,8 @@ async function run(): Promise<void> {
   }
   post({ type: 'ready', encoding: scan.encoding, total });
 
-  const client = new pg.Client({ connectionString: job.databaseUrl });
-  await client.connect();
+  const clients = [await connect(), await connect()];
+  const inFlight: Array<{ parsed: ParsedBatch; result: Promise<BatchResult> }> = [];
   try {
     const batches = ahead(
       batchRecords(readRecords(job.file, job.detected.format, scan.encoding, summary), {
@@ -44,17 +44,38 @@ async function run(): Promise<void> {
       }),
       AHEAD,
     );
+    let previous: Promise<BatchKind> = Promise.resolve('written');
     let records = job.cursor;
-    for await (const parsed of batches.items) {
-      const result = await writeBatch(client, {
-        jobId: job.jobId,
-        ownerId: job.ownerId,
-        mode: job.mode,
-        parsed,
-      });
-      post({ type: 'batch', result });
-      if (result.kind === 'stopped') return;
+    /** Reports the oldest batch; false when the job stopped. */
+    const settle = async (): Promise<boolean> => {
+      const { parsed, result } = inFlight.shift()!;
+      const outcome = await result;
+      post({ type: 'batch', result: outcome });
+      if (outcome.kind !== 'written' && outcome.kind !== 'behind') return false;
       records = parsed.endIndex;
+      return true;
+    };
+    let next = 0;
+    let going = true;
+    for await (const parsed of batches.items) {
+      if (inFlight.length >= clients.length) going = await settle();
+      if (!going) break;
+      const result = writeBatch(
+        clients[next++ % clients.length]!,
+        { jobId: job.jobId, ownerId: job.ownerId, mode: job.mode, parsed },
+        previous,
+      );
+      result.catch(() => {}); // settled in order by settle()
+      previous = result.then(
+        (outcome) => outcome.kind,
+        () => 'failed' as const,
+      );
+      inFlight.push({ parsed, result });
+    }
+    while (inFlight.length > 0) going = (await settle()) && going;
+    if (!going) {
+      post({ type: 'stopped' });
+      return;
     }
     post({
       type: 'end',
@@ -62,8 +83,17 @@ async function run(): Promise<void> {
       truncated: summary.truncated,
     });
   } finally {
-    await client.end().catch(() => {});
+    // Batches still in flight roll back (their predecessor did not commit).
+    await Promise.allSettled(inFlight.map((f) => f.result));
+    await Promise.all(clients.map((client) => client.end().catch(() => {})));
   }
+}
+
+async function connect(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: job.databaseUrl });
+  client.on('error', () => {}); // a dropped connection fails the query that uses it
+  await client.connect();
+  return client;
 }
 
 /**

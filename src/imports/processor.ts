@@ -86,6 +86,8 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
             });
         },
         batch: (result) => {
+          // Tags are committed apart from their batch: counted whatever became of it.
+          recordModelWrites('tag', 'insert', result.tagsCreated);
           if (result.kind === 'written') {
             countBatch(job.user_id, label, result);
             counted += result.created + result.updated + result.skipped + result.failed;
@@ -136,6 +138,5 @@ function countBatch(
   if (result.updated > 0) recordBookmarksUpdated(userId, 'import_overwrite', result.updated);
   recordModelWrites('bookmark', 'insert', result.created);
   recordModelWrites('bookmark', 'update', result.updated);
-  recordModelWrites('tag', 'insert', result.tagsCreated);
   adjustImportItemsInFlight(result.created + result.updated + result.skipped + result.failed);
 }

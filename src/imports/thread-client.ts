@@ -48,22 +48,26 @@ export function runImportThread(
       chain = chain.then(async () => {
         if (settled) return;
         if (message.type === 'ready') await events.ready(message);
-        else if (message.type === 'batch') {
-          events.batch(message.result);
-          if (message.result.kind === 'stopped') finish(undefined, undefined);
-        } else if (message.type === 'end') finish(undefined, message);
+        else if (message.type === 'batch') events.batch(message.result);
+        else if (message.type === 'stopped') finish(undefined, undefined);
+        else if (message.type === 'end') finish(undefined, message);
         else
           finish(message.file ? new ImportFileError(message.message) : new Error(message.message));
       });
       chain.catch((error: Error) => finish(error));
     });
+    // After the messages it sent: a thread that ends right after `end` has still ended well.
     worker.on('error', (error: Error & { code?: string }) => {
-      finish(
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? new ImportFileError('The file holds too many records to import in one go: split it.')
-          : error,
+      chain = chain.then(() =>
+        finish(
+          error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? new ImportFileError('The file holds too many records to import in one go: split it.')
+            : error,
+        ),
       );
     });
-    worker.on('exit', () => finish(new Error('the import thread stopped unexpectedly')));
+    worker.on('exit', () => {
+      chain = chain.then(() => finish(new Error('the import thread stopped unexpectedly')));
+    });
   });
 }

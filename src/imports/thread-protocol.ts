@@ -18,8 +18,10 @@ export interface ThreadJob {
 export type FromThread =
   /** The file is readable: its encoding and (estimated, for HTML) record count. */
   | { type: 'ready'; encoding: string; total: number }
-  /** One batch's transaction has ended (committed when written). */
+  /** One batch's transaction has ended (committed when written), in file order. */
   | { type: 'batch'; result: BatchResult }
+  /** The job stopped (cancelled, or ended elsewhere): nothing more will be written. */
+  | { type: 'stopped' }
   /** Every record is committed. */
   | { type: 'end'; records: number; truncated: boolean }
   | { type: 'error'; file: boolean; message: string };

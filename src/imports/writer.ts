@@ -1,10 +1,16 @@
 /**
- * Writes one batch of an import in one transaction: the bookmarks, their tags
- * and links (one statement over the batch's array columns), and the job's
+ * Writes one batch of an import in one transaction: the bookmarks and their
+ * tag links (one statement over the batch's array columns), then the job's
  * cursor and counters. The cursor commits with the rows, so a crash keeps
- * both or neither, and a restarted job skips exactly the records done. The job
- * row is locked first: a cancelled job stops here, and two workers on one job
- * (a stale lock taken over) never write a record twice.
+ * both or neither, and a restarted job skips exactly the records done.
+ *
+ * Two batches are written at once on two connections (both cores of the
+ * database work), but they commit strictly in order: a batch's transaction
+ * does its heavy statement, then waits for the previous batch to end before
+ * it locks the job row, checks that the cursor is exactly where it starts,
+ * and commits. If the previous batch failed or stopped, it rolls back. The
+ * job-row check also stops a cancelled job and keeps a second worker on the
+ * same job (a stale lock taken over) from writing a record twice.
  */
 import type pg from 'pg';
 import type { ParsedBatch } from './batching';
@@ -19,37 +25,84 @@ export interface Batch {
   readonly parsed: ParsedBatch;
 }
 
-export interface Written {
-  readonly kind: 'written';
-  readonly created: number;
-  readonly updated: number;
-  readonly skipped: number;
-  readonly failed: number;
-  readonly tagsCreated: number;
-  readonly tagLinks: number;
-}
-
-export type BatchResult =
-  | Written
+export type BatchResult = { readonly tagsCreated: number } & (
+  | {
+      readonly kind: 'written';
+      readonly created: number;
+      readonly updated: number;
+      readonly skipped: number;
+      readonly failed: number;
+      readonly tagLinks: number;
+    }
   /** The job is no longer processing (cancelled, or ended elsewhere). */
   | { readonly kind: 'stopped'; readonly status: string }
   /** Another worker already committed these records. */
-  | { readonly kind: 'behind' };
+  | { readonly kind: 'behind' }
+  /** Rolled back because the batch before it did not commit. */
+  | { readonly kind: 'abandoned' }
+);
 
-export async function writeBatch(client: pg.Client, batch: Batch): Promise<BatchResult> {
+export type BatchKind = BatchResult['kind'] | 'failed';
+
+/**
+ * `previous` settles with how the batch before this one ended; this one
+ * commits only after that, and only if it was written (or already done).
+ */
+export async function writeBatch(
+  client: pg.Client,
+  batch: Batch,
+  previous: Promise<BatchKind>,
+): Promise<BatchResult> {
   const { parsed } = batch;
+  const columns = parsed.items.length > 0 ? toColumns(parsed.items) : undefined;
+  // Committed at once, outside the batch: then no transaction ever waits on a
+  // tag another one created, whatever order they commit in.
+  const tagsCreated = columns ? await createTags(client, batch, columns) : 0;
   await client.query('BEGIN');
   try {
-    const result = await write(client, batch, parsed);
+    const updated =
+      columns && batch.mode === 'overwrite'
+        ? await overwrite(client, batch.ownerId, columns)
+        : { ids: [], hashes: [] };
+    const written = columns
+      ? await insertAndLink(client, batch.ownerId, columns, updated)
+      : { created: 0, links: 0 };
+    const before = await previous;
+    if (before !== 'written' && before !== 'behind') {
+      await client.query('ROLLBACK');
+      return { kind: 'abandoned', tagsCreated };
+    }
+    const result = await advanceJob(client, batch, {
+      created: written.created,
+      updated: updated.ids.length,
+      links: written.links,
+    });
     await client.query(result.kind === 'written' ? 'COMMIT' : 'ROLLBACK');
-    return result;
+    return { ...result, tagsCreated };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   }
 }
 
-async function write(client: pg.Client, batch: Batch, parsed: ParsedBatch): Promise<BatchResult> {
+type Advance =
+  | {
+      kind: 'written';
+      created: number;
+      updated: number;
+      skipped: number;
+      failed: number;
+      tagLinks: number;
+    }
+  | { kind: 'stopped'; status: string }
+  | { kind: 'behind' };
+
+async function advanceJob(
+  client: pg.Client,
+  batch: Batch,
+  counts: { created: number; updated: number; links: number },
+): Promise<Advance> {
+  const { parsed } = batch;
   const { rows: jobs } = await client.query<{
     status: string;
     resume_cursor: number;
@@ -69,19 +122,8 @@ async function write(client: pg.Client, batch: Batch, parsed: ParsedBatch): Prom
       `import ${batch.jobId}: cursor ${job.resume_cursor} is before batch ${parsed.startIndex}`,
     );
   }
-  const items = parsed.items.length;
-  const columns = items > 0 ? toColumns(parsed.items) : undefined;
-  const updated =
-    columns && batch.mode === 'overwrite'
-      ? await overwrite(client, batch.ownerId, columns)
-      : { ids: [], hashes: [] };
-  const written = columns
-    ? await insertAndLink(client, batch.ownerId, columns, updated)
-    : { created: 0, tags_created: 0, links: 0 };
-
   const room = Math.max(0, MAX_STORED_FAILURES - job.failed_bookmarks);
-  const details = parsed.failures.slice(0, room);
-  const skipped = items - written.created - updated.ids.length + parsed.duplicates.length;
+  const skipped = parsed.items.length - counts.created - counts.updated + parsed.duplicates.length;
   await client.query({
     name: 'import_advance_job',
     text: `UPDATE import_jobs SET
@@ -97,22 +139,44 @@ async function write(client: pg.Client, batch: Batch, parsed: ParsedBatch): Prom
     values: [
       batch.jobId,
       parsed.endIndex,
-      written.created,
-      updated.ids.length,
+      counts.created,
+      counts.updated,
       skipped,
       parsed.failures.length,
-      JSON.stringify(details),
+      JSON.stringify(parsed.failures.slice(0, room)),
     ],
   });
   return {
     kind: 'written',
-    created: written.created,
-    updated: updated.ids.length,
+    created: counts.created,
+    updated: counts.updated,
     skipped,
     failed: parsed.failures.length,
-    tagsCreated: written.tags_created,
-    tagLinks: written.links,
+    tagLinks: counts.links,
   };
+}
+
+/**
+ * Creates the owner's missing tags that the batch will link, in sorted order
+ * (two writers never deadlock on them). In skip mode, only for records the
+ * owner does not have yet: a skipped duplicate leaves no unused tag behind.
+ */
+async function createTags(client: pg.Client, batch: Batch, c: Columns): Promise<number> {
+  const { rowCount } = await client.query({
+    name: batch.mode === 'skip' ? 'import_tags_new' : 'import_tags_all',
+    text: `INSERT INTO tags (owner_id, name)
+           SELECT DISTINCT $1::bigint, p.name
+             FROM unnest($2::text::text[], $3::text::text[]) AS p(hash, name)
+            WHERE ${
+              batch.mode === 'skip'
+                ? 'NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.owner_id = $1 AND b.unique_hash = p.hash)'
+                : 'true'
+            }
+            ORDER BY 2
+           ON CONFLICT (owner_id, name) DO NOTHING`,
+    values: [batch.ownerId, c.pair_hash, c.pair_tag],
+  });
+  return rowCount ?? 0;
 }
 
 /** The batch's records as rows; each column arrives as the text of an array literal. */
@@ -138,19 +202,18 @@ const inputParams = (c: Columns) => [
 ];
 
 /**
- * Inserts the records the owner does not have, creates the tags they need and
- * links them — and links the overwritten bookmarks, given by id — in one
- * statement. New tag ids come from the tags CTE, existing ones from the table:
- * one snapshot sees one or the other. The links need no ON CONFLICT: they are
- * for bookmarks just inserted, or overwritten ones whose links were cleared.
+ * Inserts the records the owner does not have and links them — and the
+ * overwritten bookmarks, given by id — to their tags, in one statement. The
+ * links need no ON CONFLICT: they are for bookmarks just inserted, or
+ * overwritten ones whose links were cleared.
  */
 async function insertAndLink(
   client: pg.Client,
   ownerId: number,
   c: Columns,
   updated: { ids: string[]; hashes: string[] },
-): Promise<{ created: number; tags_created: number; links: number }> {
-  const { rows } = await client.query<{ created: number; tags_created: number; links: number }>({
+): Promise<{ created: number; links: number }> {
+  const { rows } = await client.query<{ created: number; links: number }>({
     // Named: planned once per connection, not for every batch.
     name: 'import_insert_and_link',
     text: `WITH ins AS (
@@ -167,27 +230,15 @@ async function insertAndLink(
        UNION ALL
        SELECT * FROM unnest($10::bigint[], $11::text[]) AS u(id, unique_hash)
      ),
-     pairs AS (
-       SELECT w.id AS bookmark_id, p.name
-         FROM unnest($12::text::text[], $13::text::text[]) AS p(hash, name)
-         JOIN written w ON w.unique_hash = p.hash
-     ),
-     new_tags AS (
-       INSERT INTO tags (owner_id, name)
-       SELECT DISTINCT $1::bigint, name FROM pairs ORDER BY 2
-       ON CONFLICT (owner_id, name) DO NOTHING
-       RETURNING id, name
-     ),
      links AS (
        INSERT INTO bookmark_tags (bookmark_id, tag_id)
-       SELECT pairs.bookmark_id, coalesce(n.id, t.id)
-         FROM pairs
-         LEFT JOIN new_tags n ON n.name = pairs.name
-         LEFT JOIN tags t ON t.owner_id = $1 AND t.name = pairs.name
+       SELECT w.id, t.id
+         FROM unnest($12::text::text[], $13::text::text[]) AS p(hash, name)
+         JOIN written w ON w.unique_hash = p.hash
+         JOIN tags t ON t.owner_id = $1 AND t.name = p.name
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM ins)::int AS created,
-            (SELECT count(*) FROM new_tags)::int AS tags_created,
             (SELECT count(*) FROM links)::int AS links`,
     values: [ownerId, ...inputParams(c), updated.ids, updated.hashes, c.pair_hash, c.pair_tag],
   });

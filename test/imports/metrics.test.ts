@@ -111,7 +111,8 @@ test.serial(
       await deltas(async () => {
         const again = `<DL>${link('https://m.example/1', 'red')}${link('https://m.example/2', 'yellow')}${link('https://m.example/6')}</DL>`;
         const upload = await uploadRaw(app.baseUrl, token, again, '?duplicates=overwrite');
-        await waitForJob(app.baseUrl, token, upload.json.id);
+        const job = await waitForJob(app.baseUrl, token, upload.json.id);
+        t.is(job.status, 'completed', JSON.stringify(job));
       }, [
         ['bookmark_import_items_total', { format: f, result: 'updated' }],
         ['bookmarks_updated_total', { user_id: user.id, operation: 'import_overwrite' }],
