@@ -216,6 +216,20 @@ test('non-UTF-8 text: a Latin-1 file (claiming UTF-8, as exports do) is read as 
   t.is(second.map.get('https://utf16.example/')?.title, 'Grüße');
 });
 
+test('NUL characters past the first kilobyte are dropped, not fatal (PostgreSQL text cannot hold them)', async (t) => {
+  const padding = `<!-- ${'x'.repeat(2000)} -->\n`;
+  const body = netscape(
+    `${padding}${link('https://nul.example/a', 'Null\u0000 title', 'TAGS="n\u0000ul,ok"')}<DD>desc\u0000ription\n${link('javascript:\u0000', 'bad\u0000')}`,
+  );
+  const { job, map } = await importBody(body);
+  t.is(job.status, 'completed', JSON.stringify(job));
+  const row = map.get('https://nul.example/a')!;
+  t.is(row.title, 'Null title');
+  t.is(row.description, 'description');
+  t.deepEqual(row.tags, ['nul', 'ok']);
+  t.is(job.failures[0]!.title, 'bad');
+});
+
 test('one enormous line: 20 000 records without a newline, a 1 MB title, a 20 000-character URL', async (t) => {
   let items = '';
   for (let i = 0; i < 20_000; i++)
