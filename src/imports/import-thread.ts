@@ -90,7 +90,14 @@ async function run(): Promise<void> {
 }
 
 async function connect(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: job.databaseUrl });
+  const client = new pg.Client({
+    connectionString: job.databaseUrl,
+    // A batch waits in this thread for the one before it to commit, a wait
+    // PostgreSQL cannot see: two imports of one owner crossing on the same
+    // URLs could wait on each other for ever. A lock wait this long fails the
+    // batch instead, and the job is retried from its cursor.
+    options: '-c lock_timeout=60000',
+  });
   client.on('error', () => {}); // a dropped connection fails the query that uses it
   await client.connect();
   return client;
