@@ -140,7 +140,7 @@ test.serial('every connection cut at once: web and worker recover without a rest
       statuses.push(status);
       return status === 200;
     },
-    5000,
+    15_000,
   );
   const write = await api(web.url, 'POST', '/api/v1/bookmarks', token, {
     url: 'https://cut.invalid/after',

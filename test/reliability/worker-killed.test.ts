@@ -136,13 +136,14 @@ test.serial(
     const resumeMs = await waitFor(
       'the new worker to finish the polls',
       async () => (await queuedJobs(knex, 'poll_feed')) === 0,
-      30_000,
+      60_000,
     );
     t.log(
       `the killed worker's polls were done ${Date.now() - killedAt} ms after the kill, ` +
         `${resumeMs} ms after the new worker started (each poll takes 2 s)`,
     );
-    t.true(resumeMs < 15_000, `resumed in ${resumeMs} ms, not after the 4-hour lock`);
+    // Seconds (2.5–3 s on a quiet box), not graphile-worker's 4-hour lock; generous for a busy CI box.
+    t.true(resumeMs < 30_000, `resumed in ${resumeMs} ms, not after the 4-hour lock`);
     t.regex(heir.app.output(), /unlocked the jobs of dead workers/);
 
     for (const [i, feedId] of feedIds.entries()) {
