@@ -19,9 +19,10 @@ import {
 import { parseTags } from '../bookmarks/tags';
 import { recordModelWrites } from '../db/metrics';
 import type { Logger } from '../logging/logger';
-import { detectFile, type FileFormat, ImportFileError } from './detect';
-import { endJob, failJob, startJob } from './lifecycle';
-import { runImportThread } from './thread-client';
+import { type Detected, detectFile, type FileFormat, ImportFileError } from './detect';
+import { endJob, failJob, type JobRow, startJob } from './lifecycle';
+import { type ImportThreadEvents, runImportThread } from './thread-client';
+import type { ThreadJob } from './thread-protocol';
 import { removeUpload } from './uploads';
 import type { BatchResult } from './writer';
 
@@ -53,67 +54,76 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
   if (job.status !== 'processing') return;
   const log = deps.logger.child({ importJobId: job.id });
   if (job.resume_cursor > 0) log.info({ cursor: job.resume_cursor }, 'resuming import');
-  let format: FileFormat | undefined;
-  let counted = 0;
+  const progress = { counted: 0 };
   try {
     const detected = await detectFile(job.file_path);
-    format = detected.format;
-    const label = detected.format;
     const end = await runImportThread(
-      {
-        jobId: job.id,
-        ownerId: job.user_id,
-        mode: job.options.duplicate_handling === 'overwrite' ? 'overwrite' : 'skip',
-        file: job.file_path,
-        detected,
-        cursor: job.resume_cursor,
-        batchSize: deps.batchSize,
-        record: {
-          extraTags: parseTags(job.options.tags ?? []),
-          forcePrivate: job.options.private === true,
-        },
-        databaseUrl: deps.databaseUrl,
-      },
-      {
-        ready: async ({ total }) => {
-          await deps
-            .knex('import_jobs')
-            .where({ id: jobId, status: 'processing' })
-            .update({
-              format: label,
-              total_bookmarks: deps.knex.raw('greatest(?, resume_cursor)', [total]),
-              updated_at: deps.knex.fn.now(),
-            });
-        },
-        batch: (result) => {
-          // Tags are committed apart from their batch: counted whatever became of it.
-          recordModelWrites('tag', 'insert', result.tagsCreated);
-          if (result.kind === 'written') {
-            countBatch(job.user_id, label, result);
-            counted += result.created + result.updated + result.skipped + result.failed;
-          } else if (result.kind === 'stopped') {
-            log.info({ status: result.status }, 'import stopped');
-          }
-        },
-      },
+      threadJob(job, detected, deps),
+      threadEvents(job, detected.format, deps, progress),
       deps.signal,
     );
     if (!end) {
-      // Stopped: cancelled (the upload goes) or ended by another worker.
+      // Stopped: cancelled (then the upload goes) or ended by another worker.
       const now = await deps.knex('import_jobs').where('id', jobId).first('status');
+      log.info({ status: now?.status }, 'import stopped');
       if (now?.status === 'cancelled') await removeUpload(job.file_path);
       return;
     }
     const status = await endJob(deps.knex, job.id, end);
-    log.info({ status, records: end.records, format }, 'import ended');
+    log.info({ status, records: end.records, format: detected.format }, 'import ended');
   } catch (error) {
     if (deps.signal?.aborted) throw new ImportInterrupted();
     const message = fileProblem(error);
     if (message === undefined) throw error;
     await failJob(deps.knex, jobId, message);
   } finally {
-    adjustImportItemsInFlight(-counted);
+    adjustImportItemsInFlight(-progress.counted);
   }
+}
+
+function threadJob(job: JobRow, detected: Detected, deps: ProcessDeps): ThreadJob {
+  return {
+    jobId: job.id,
+    ownerId: job.user_id,
+    mode: job.options.duplicate_handling === 'overwrite' ? 'overwrite' : 'skip',
+    file: job.file_path,
+    detected,
+    cursor: job.resume_cursor,
+    batchSize: deps.batchSize,
+    record: {
+      extraTags: parseTags(job.options.tags ?? []),
+      forcePrivate: job.options.private === true,
+    },
+    databaseUrl: deps.databaseUrl,
+  };
+}
+
+/** The job row learns its format and size; each committed batch is counted. */
+function threadEvents(
+  job: JobRow,
+  format: FileFormat,
+  deps: ProcessDeps,
+  progress: { counted: number },
+): ImportThreadEvents {
+  return {
+    async ready({ total }) {
+      await deps
+        .knex('import_jobs')
+        .where({ id: job.id, status: 'processing' })
+        .update({
+          format,
+          total_bookmarks: deps.knex.raw('greatest(?, resume_cursor)', [total]),
+          updated_at: deps.knex.fn.now(),
+        });
+    },
+    batch(result) {
+      // Tags are committed apart from their batch: counted whatever became of it.
+      recordModelWrites('tag', 'insert', result.tagsCreated);
+      if (result.kind !== 'written') return;
+      countBatch(job.user_id, format, result);
+      progress.counted += result.created + result.updated + result.skipped + result.failed;
+    },
+  };
 }
 
 function fileProblem(error: unknown): string | undefined {
