@@ -38,7 +38,7 @@ function resultNames(): string[] {
 function num(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return '—';
   const abs = Math.abs(value);
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
   return value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
@@ -70,8 +70,8 @@ function section(result: BenchResult, run: RunRecord | undefined): string[] {
   lines.push(
     `\`${result.command}\` — ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${result.seconds} s` +
       (entry ? `; CPUs ${entry.busyBefore} % busy just before it started` : '') +
-      (result.loadAverage.start || result.loadAverage.end
-        ? `; 1-min load average ${result.loadAverage.start} → ${result.loadAverage.end}`
+      (result.otherLoadPercent !== undefined
+        ? `; other processes on the machine used ${result.otherLoadPercent} % of the CPUs while it ran`
         : '') +
       '.',
     '',

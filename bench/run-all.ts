@@ -35,7 +35,7 @@ const BENCHES: readonly Bench[] = [
   },
 ];
 
-const QUIET_SECONDS = Number(process.env.BENCH_QUIET_WAIT ?? 60);
+const QUIET_SECONDS = Number(process.env.BENCH_QUIET_WAIT ?? 20);
 
 function selected(): readonly Bench[] {
   const only = process.argv.slice(2);

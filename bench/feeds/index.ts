@@ -6,26 +6,48 @@
  * with scheduleFeedPolls. Baseline: the same fetches and parsing in one
  * process at the worker's concurrency, with no database and no queue.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { loadConfig } from '../../src/config';
 import { createKnex } from '../../src/db/connection';
 import { parseFeedDocument, processFeed, scheduleFeedPolls } from '../../src/feeds';
 import { createFetcher } from '../../src/fetcher';
+import { cpuMsOf, treeCpuMs } from '../lib/cpu';
 import { freePort } from '../lib/ports';
-import { POSTGRES_NOTE, startBenchPostgres } from '../lib/postgres';
+import { type BenchPostgres, POSTGRES_NOTE, startBenchPostgres } from '../lib/postgres';
 import { type Child, spawnApp, spawnNode } from '../lib/process';
-import { log, Recorder, runBench } from '../lib/results';
+import {
+  formatProfile,
+  monotonicUs,
+  newestProfile,
+  type ProfileWindow,
+  summarizeProfile,
+} from '../lib/profile';
+import { log, RESULTS_DIR, Recorder, runBench } from '../lib/results';
 import { round, sleep } from '../lib/stats';
 
 const FEEDS = Number(process.env.BENCH_FEEDS ?? 1000);
 const ITEMS = 50;
 const HOSTS = 8;
 const CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 4);
+/** A second configuration, to show what the worker's concurrency buys (0: skip). */
+const HIGH_CONCURRENCY = Number(process.env.BENCH_FEEDS_HIGH_CONCURRENCY ?? 16);
 
 interface Cycle {
   readonly seconds: number;
   readonly feedsPerSecond: number;
   readonly statuses: Record<string, number>;
+  /** CPU time per feed: the worker process, PostgreSQL (all backends). */
+  readonly workerCpuMsPerFeed: number;
+  readonly postgresCpuMsPerFeed: number;
+  /** Monotonic window of the cycle, for the profile. */
+  readonly window: ProfileWindow;
+}
+
+interface CpuProbe {
+  readonly workerPid: number;
+  readonly postgresPid: number | undefined;
 }
 
 function feedUrl(port: number, n: number): string {
@@ -47,9 +69,15 @@ async function countRows(query: Knex.QueryBuilder): Promise<number> {
 }
 
 /** Queues the due feeds like the cron task, then waits for every feed to be polled. */
-async function pollCycle(knex: Knex, config: ReturnType<typeof loadConfig>): Promise<Cycle> {
+async function pollCycle(
+  knex: Knex,
+  config: ReturnType<typeof loadConfig>,
+  probe: CpuProbe,
+): Promise<Cycle> {
   await knex('feeds').update({ next_poll_at: knex.fn.now() });
   const startedAt = new Date();
+  const cpu0 = cpuNow(probe);
+  const fromUs = monotonicUs();
   const t0 = performance.now();
   const { queued } = await scheduleFeedPolls({ knex, config });
   if (queued !== FEEDS) throw new Error(`scheduleFeedPolls queued ${queued} of ${FEEDS} feeds`);
@@ -61,12 +89,28 @@ async function pollCycle(knex: Knex, config: ReturnType<typeof loadConfig>): Pro
     await sleep(20);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const window = { fromUs, toUs: monotonicUs() };
+  const cpu1 = cpuNow(probe);
   const rows: Array<{ last_status: string; n: number }> = await knex('feeds')
     .select('last_status')
     .count({ n: '*' })
     .groupBy('last_status');
   const statuses = Object.fromEntries(rows.map((r) => [r.last_status, Number(r.n)]));
-  return { seconds, feedsPerSecond: FEEDS / seconds, statuses };
+  return {
+    seconds,
+    feedsPerSecond: FEEDS / seconds,
+    statuses,
+    workerCpuMsPerFeed: (cpu1.worker - cpu0.worker) / FEEDS,
+    postgresCpuMsPerFeed: (cpu1.postgres - cpu0.postgres) / FEEDS,
+    window,
+  };
+}
+
+function cpuNow(probe: CpuProbe): { worker: number; postgres: number } {
+  return {
+    worker: cpuMsOf(probe.workerPid),
+    postgres: probe.postgresPid ? treeCpuMs(probe.postgresPid) : Number.NaN,
+  };
 }
 
 /** Fetch (and parse) every feed with the app's fetcher, CONCURRENCY at a time, no DB. */
@@ -100,6 +144,67 @@ async function fixtureStats(port: number): Promise<Record<string, number>> {
   return (await fetch(`http://127.0.0.1:${port}/stats`)).json() as Promise<Record<string, number>>;
 }
 
+interface Pass {
+  readonly first: Cycle;
+  readonly second: Cycle;
+  readonly items: number;
+  readonly served200: number;
+  readonly served304: number;
+}
+
+/**
+ * Fresh feeds (no items, no validators), a worker process, two cycles. With
+ * `profileDir` the worker runs under --cpu-prof (only for a missed target).
+ */
+async function runPass(
+  knex: Knex,
+  pg: BenchPostgres,
+  port: number,
+  env: Record<string, string>,
+  config: ReturnType<typeof loadConfig>,
+  profileDir?: string,
+): Promise<Pass> {
+  await knex('feed_items').delete();
+  await knex('feeds').update({
+    etag: null,
+    modified: null,
+    last_polled_at: null,
+    last_status: null,
+  });
+  const worker = spawnApp('worker', {
+    // info: the "worker started" line says it is ready; polls log at debug.
+    env: {
+      ...env,
+      LOG_LEVEL: 'info',
+      WORKER_METRICS_PORT: String(await freePort()),
+    },
+    nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
+  try {
+    await worker.waitFor(/"msg":"worker started"/);
+    const probe = { workerPid: worker.pid, postgresPid: pg.pid() };
+    const before = await fixtureStats(port);
+    const first = await pollCycle(knex, config, probe);
+    const items = await countRows(knex('feed_items'));
+    const middle = await fixtureStats(port);
+    const second = await pollCycle(knex, config, probe);
+    const after = await fixtureStats(port);
+    return {
+      first,
+      second,
+      items,
+      served200: middle['200']! - before['200']!,
+      served304: after['304']! - middle['304']!,
+    };
+  } finally {
+    await worker.stop();
+  }
+}
+
+function describeCycle(name: string, cycle: Cycle): string {
+  return `${name}: ${round(cycle.seconds)} s, ${round(cycle.feedsPerSecond)} feeds/s, ${JSON.stringify(cycle.statuses)}; CPU per feed: worker ${round(cycle.workerCpuMsPerFeed)} ms, PostgreSQL ${round(cycle.postgresCpuMsPerFeed)} ms`;
+}
+
 async function main(): Promise<void> {
   const rec = new Recorder('feeds', 'Feed polling through graphile-worker', 'npm run bench:feeds');
   const pg = await startBenchPostgres();
@@ -109,7 +214,6 @@ async function main(): Promise<void> {
     [String(port), String(HOSTS), String(ITEMS)],
     { telemetry: false },
   );
-  let worker: Child | undefined;
   try {
     await fixture.waitFor(/feed fixture server listening/);
     const env = {
@@ -132,66 +236,88 @@ async function main(): Promise<void> {
     const knex = createKnex(url);
     try {
       await insertFeeds(knex, port);
-      const before = await fixtureStats(port);
-      worker = spawnApp('worker', {
-        // info: the "worker started" line says it is ready; polls log at debug.
-        env: {
-          ...env,
-          LOG_LEVEL: 'info',
-          DATABASE_URL: url,
-          WORKER_METRICS_PORT: String(await freePort()),
-        },
-      });
-      await worker.waitFor(/"msg":"worker started"/);
-      const first = await pollCycle(knex, config);
-      const items = await countRows(knex('feed_items'));
-      const middle = await fixtureStats(port);
-      const second = await pollCycle(knex, config);
-      const after = await fixtureStats(port);
-      log(
-        `first cycle: ${round(first.seconds)} s, ${round(first.feedsPerSecond)} feeds/s, ${JSON.stringify(first.statuses)}, ${items} items stored`,
-      );
-      log(
-        `second cycle: ${round(second.seconds)} s, ${round(second.feedsPerSecond)} feeds/s, ${JSON.stringify(second.statuses)}`,
-      );
-      const served200 = middle['200']! - before['200']!;
-      const served304 = after['304']! - middle['304']!;
-      if (first.statuses.success !== FEEDS || items !== FEEDS * ITEMS || served200 !== FEEDS) {
-        throw new Error(`first cycle incomplete: ${JSON.stringify({ first, items, served200 })}`);
+      const workerEnv = { ...env, DATABASE_URL: url };
+      const pass = await runPass(knex, pg, port, workerEnv, config);
+      const { first, second, items } = pass;
+      log(`${describeCycle('first cycle', first)}; ${items} items stored`);
+      log(describeCycle('second cycle', second));
+      if (first.statuses.success !== FEEDS || items !== FEEDS * ITEMS || pass.served200 !== FEEDS) {
+        throw new Error(`first cycle incomplete: ${JSON.stringify(pass)}`);
       }
-      if (second.statuses.not_modified !== FEEDS || served304 !== FEEDS) {
-        throw new Error(
-          `second cycle did not take the 304 path: ${JSON.stringify({ second, served304 })}`,
-        );
+      if (second.statuses.not_modified !== FEEDS || pass.served304 !== FEEDS) {
+        throw new Error(`second cycle did not take the 304 path: ${JSON.stringify(pass)}`);
       }
       rec.method.push(
         `${FEEDS} feeds × ${ITEMS} items (RSS 2.0, ~${round((ITEMS * 420) / 1024)} KiB each) served by bench/feeds/fixture-server.ts on ${HOSTS} loopback addresses (127.0.0.1–127.0.0.${HOSTS}), stable ETag/Last-Modified, 304 on If-None-Match.`,
         `Worker: the app's worker process (\`dist/src/main.js worker\`, telemetry on) with FETCH_ALLOW_PRIVATE_NETWORKS=true (the fixture is on loopback), WORKER_CONCURRENCY=${CONCURRENCY}, FEED_PER_HOST_CONCURRENCY default (${config.feeds.perHostConcurrency}); the feeds spread over ${HOSTS} hosts, so the per-host limit allows ${HOSTS * config.feeds.perHostConcurrency} fetches at once, more than the worker runs.`,
-        'Cycle: feed rows inserted directly with next_poll_at = now(); the bench calls scheduleFeedPolls (what the schedule_feed_polls cron task runs: one transaction, one job-keyed poll_feed job per due feed) and the clock stops when every feed row has last_polled_at ≥ the cycle start (checked every 20 ms). Checked: 1 000 × 200 and 50 000 items stored in cycle 1; 1 000 × 304 (last_status not_modified) in cycle 2.',
+        'Cycle: feed rows inserted directly with next_poll_at = now(); the bench calls scheduleFeedPolls (what the schedule_feed_polls cron task runs: one transaction, one job-keyed poll_feed job per due feed) and the clock stops when every feed row has last_polled_at ≥ the cycle start (checked every 20 ms). Checked: 1 000 × 200 and 50 000 items stored in cycle 1; 1 000 × 304 (last_status not_modified) in cycle 2. CPU per feed from /proc (worker process; PostgreSQL postmaster and backends).',
+        `Also measured with WORKER_CONCURRENCY=${HIGH_CONCURRENCY} (a fresh pass: items deleted, validators cleared), to show whether the rate is bound by the worker's concurrency (waiting on PostgreSQL) or by CPU.`,
         `Baseline: the app's fetcher + parser + processor on the same ${FEEDS} URLs, ${CONCURRENCY} at a time, in one process, without database or queue (fetch alone: ${round(fetchOnly)} feeds/s).`,
         POSTGRES_NOTE,
       );
-      rec.add({
+      const firstFigure = rec.add({
         id: 'feeds.first',
         label: 'first poll (200, parse, store 50 items)',
         unit: 'feeds/s',
         value: first.feedsPerSecond,
         baseline: { label: 'fetch + parse, no DB, no queue', value: direct200 },
         target: { on: 'value', op: '>=', threshold: 100 },
-        detail: `${round(first.seconds)} s for ${FEEDS} feeds`,
+        detail: `${round(first.seconds)} s for ${FEEDS} feeds; CPU/feed: worker ${round(first.workerCpuMsPerFeed)} ms, PostgreSQL ${round(first.postgresCpuMsPerFeed)} ms`,
       });
-      rec.add({
+      const secondFigure = rec.add({
         id: 'feeds.not_modified',
         label: 'second poll (304 Not Modified)',
         unit: 'feeds/s',
         value: second.feedsPerSecond,
         baseline: { label: 'conditional fetch, no DB, no queue', value: direct304 },
         target: { on: 'value', op: '>=', threshold: 400 },
-        detail: `${round(second.seconds)} s for ${FEEDS} feeds`,
+        detail: `${round(second.seconds)} s for ${FEEDS} feeds; CPU/feed: worker ${round(second.workerCpuMsPerFeed)} ms, PostgreSQL ${round(second.postgresCpuMsPerFeed)} ms`,
       });
       rec.raw = { first, second, direct200, direct304, fetchOnly };
+      if (HIGH_CONCURRENCY > 0) {
+        const high = await runPass(
+          knex,
+          pg,
+          port,
+          { ...workerEnv, WORKER_CONCURRENCY: String(HIGH_CONCURRENCY) },
+          config,
+        );
+        log(describeCycle(`first cycle, concurrency ${HIGH_CONCURRENCY}`, high.first));
+        log(describeCycle(`second cycle, concurrency ${HIGH_CONCURRENCY}`, high.second));
+        for (const [id, label, cycle, base] of [
+          ['feeds.first.high', 'first poll', high.first, first],
+          ['feeds.not_modified.high', 'second poll (304)', high.second, second],
+        ] as const) {
+          rec.add({
+            id,
+            label: `${label}, WORKER_CONCURRENCY=${HIGH_CONCURRENCY}`,
+            unit: 'feeds/s',
+            value: cycle.feedsPerSecond,
+            baseline: { label: `WORKER_CONCURRENCY=${CONCURRENCY}`, value: base.feedsPerSecond },
+            detail: `CPU/feed: worker ${round(cycle.workerCpuMsPerFeed)} ms, PostgreSQL ${round(cycle.postgresCpuMsPerFeed)} ms`,
+          });
+        }
+        rec.raw = { ...rec.raw, high };
+      }
+      if (firstFigure.met === false || secondFigure.met === false) {
+        log('target missed: a second pass with the worker under --cpu-prof');
+        const dir = path.join(RESULTS_DIR, 'profiles', 'feeds-worker');
+        fs.rmSync(dir, { recursive: true, force: true });
+        const profiled = await runPass(knex, pg, port, workerEnv, config, dir);
+        const file = newestProfile(dir);
+        if (file) {
+          for (const [name, cycle] of [
+            ['first poll', profiled.first],
+            ['304 poll', profiled.second],
+          ] as const) {
+            rec.notes.push(
+              `Worker CPU profile, ${name} cycle (profiled pass: ${round(cycle.feedsPerSecond)} feeds/s; ${path.relative(process.cwd(), file)}):`,
+              ...formatProfile(summarizeProfile(file, 30, cycle.window)),
+            );
+          }
+        }
+      }
     } finally {
-      await worker?.stop();
       await knex.destroy();
     }
   } finally {

@@ -19,6 +19,8 @@ export interface BenchPostgres {
   readonly embedded: boolean;
   /** Creates (or recreates) a database and applies the app's migrations. */
   createDatabase(name: string, options?: { migrate?: boolean }): Promise<string>;
+  /** The postmaster's pid (embedded server only), for CPU accounting. */
+  pid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
       adminUrl: external,
       embedded: false,
       createDatabase: create(external),
+      pid: () => undefined,
       stop: async () => {},
     };
   }
@@ -70,6 +73,16 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
     adminUrl,
     embedded: true,
     createDatabase: create(adminUrl),
+    pid: () => {
+      try {
+        const first = fs
+          .readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8')
+          .split('\n')[0];
+        return Number(first) || undefined;
+      } catch {
+        return undefined;
+      }
+    },
     stop: async () => {
       await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });

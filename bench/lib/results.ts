@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
+import { otherLoadMeter } from './cpu';
 import { round } from './stats';
 
 export const RESULTS_DIR = path.join(projectRoot, '.bench-results');
@@ -40,6 +41,8 @@ export interface BenchResult {
   readonly finishedAt: string;
   readonly seconds: number;
   readonly loadAverage: { readonly start: number; readonly end: number };
+  /** Share of all CPUs used by other processes while it ran (0–100). */
+  readonly otherLoadPercent?: number;
   /** How it was measured: one line each, copied into the report. */
   readonly method: readonly string[];
   readonly figures: readonly Figure[];
@@ -98,7 +101,7 @@ export function figure(input: {
       : undefined;
   const checked = input.target?.on === 'ratio' ? ratio : input.value;
   const met = input.target && checked !== undefined ? compare(checked, input.target) : undefined;
-  return { ...input, value: round(input.value, 2), ratio, met };
+  return { ...input, value: round(input.value, Math.abs(input.value) < 1 ? 3 : 2), ratio, met };
 }
 
 function compare(value: number, target: Target): boolean {
@@ -118,6 +121,7 @@ export function describeTarget(target: Target, unit: string): string {
 export class Recorder {
   private readonly started = new Date();
   private readonly loadStart = os.loadavg()[0]!;
+  private readonly otherLoad = otherLoadMeter();
   readonly method: string[] = [];
   readonly figures: Figure[] = [];
   readonly notes: string[] = [];
@@ -152,13 +156,16 @@ export class Recorder {
       finishedAt: finished.toISOString(),
       seconds: round((finished.getTime() - this.started.getTime()) / 1000, 1),
       loadAverage: { start: round(this.loadStart), end: round(os.loadavg()[0]!) },
+      otherLoadPercent: this.otherLoad(),
       method: this.method,
       figures: this.figures,
       notes: this.notes,
       raw: this.raw,
     };
     writeResult(result);
-    log(`wrote .bench-results/${this.name}.json (${result.seconds} s)`);
+    log(
+      `wrote .bench-results/${this.name}.json (${result.seconds} s; other processes used ${result.otherLoadPercent} % of the CPUs meanwhile)`,
+    );
     return result;
   }
 }

@@ -5,11 +5,21 @@
  * metrics endpoint); the scraper is autocannon with one connection in a
  * second process, as Prometheus scrapes one request at a time.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { type LoadResult, runLoad } from '../lib/load';
 import { freePort } from '../lib/ports';
 import { type Child, spawnNode } from '../lib/process';
-import { log, Recorder, runBench } from '../lib/results';
+import {
+  formatProfile,
+  monotonicUs,
+  newestProfile,
+  type ProfileWindow,
+  summarizeProfile,
+} from '../lib/profile';
+import { log, RESULTS_DIR, Recorder, runBench } from '../lib/results';
 import { round } from '../lib/stats';
+import type { Breakdown } from './breakdown';
 
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -22,13 +32,44 @@ interface Scrape {
   readonly load: LoadResult;
   readonly bytes: number;
   readonly series: number;
+  readonly breakdown: Breakdown;
+}
+
+function startServer(synthetic: number, port: number, nodeArgs: string[] = []): Child {
+  return spawnNode('dist/bench/scrape/server.js', [String(synthetic)], {
+    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'false' },
+    nodeArgs,
+  });
+}
+
+/** A CPU profile of the server under back-to-back scrapes (for a missed target). */
+async function profileScrapes(synthetic: number): Promise<string[]> {
+  const dir = path.join(RESULTS_DIR, 'profiles', 'scrape');
+  fs.rmSync(dir, { recursive: true, force: true });
+  const port = await freePort();
+  const server = startServer(synthetic, port, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  let window: ProfileWindow = {};
+  try {
+    await server.waitFor(/scrape bench server listening/);
+    const url = `http://127.0.0.1:${port}/metrics`;
+    await runLoad({ url, seconds: WARM_SECONDS, connections: 1 });
+    const fromUs = monotonicUs();
+    await runLoad({ url, seconds: 5, connections: 1 });
+    window = { fromUs, toUs: monotonicUs() };
+  } finally {
+    await server.stop();
+  }
+  const file = newestProfile(dir);
+  if (!file) return ['(no profile was written)'];
+  return [
+    `CPU profile of the server during 5 s of back-to-back scrapes at ${synthetic} synthetic series (${path.relative(process.cwd(), file)}):`,
+    ...formatProfile(summarizeProfile(file, 30, window)),
+  ];
 }
 
 async function measure(synthetic: number): Promise<Scrape> {
   const port = await freePort();
-  const server: Child = spawnNode('dist/bench/scrape/server.js', [String(synthetic)], {
-    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'false' },
-  });
+  const server = startServer(synthetic, port);
   try {
     await server.waitFor(/scrape bench server listening/);
     const url = `http://127.0.0.1:${port}/metrics`;
@@ -43,7 +84,10 @@ async function measure(synthetic: number): Promise<Scrape> {
     log(
       `${series} series: p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ${Buffer.byteLength(body)} bytes, ${round(load.rps)} scrapes/s`,
     );
-    return { load, bytes: Buffer.byteLength(body), series };
+    const breakdown = (await (
+      await fetch(`http://127.0.0.1:${port}/bench/breakdown?rounds=10`)
+    ).json()) as Breakdown;
+    return { load, bytes: Buffer.byteLength(body), series, breakdown };
   } finally {
     await server.stop();
   }
@@ -61,6 +105,10 @@ async function main(): Promise<void> {
   for (const size of SIZES) {
     const run = await measure(size.series);
     rec.raw[size.key] = run;
+    const b = run.breakdown;
+    rec.notes.push(
+      `${run.series} series, inside the server (medians of 10): collect() ${round(b.collectMs, 1)} ms, serialisation with the exporter's PrometheusSerializer ${round(b.serializeMs, 1)} ms; the rest of the scrape is HTTP and the endpoint. The prototype serializer in bench/scrape/fast-serializer.ts (label strings built once per data point instead of once per line, label names sanitised once) takes ${round(b.fastSerializeMs, 1)} ms for ${b.identical ? 'byte-for-byte the same output' : 'a DIFFERENT output (do not adopt)'}.`,
+    );
     const baseLabel = `${base.series} default series`;
     rec.add({
       id: `scrape.${size.key}.p50`,
@@ -86,6 +134,10 @@ async function main(): Promise<void> {
       baseline: { label: baseLabel, value: base.bytes / 1024 },
       detail: `${round(run.bytes / run.series)} bytes/series, uncompressed`,
     });
+  }
+  if (rec.figures.some((f) => f.met === false)) {
+    log('target missed: profiling the 10 000-series server');
+    rec.notes.push(...(await profileScrapes(SIZES[1].series)));
   }
   rec.write();
 }

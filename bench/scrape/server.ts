@@ -6,10 +6,12 @@
  * real metrics endpoint (createMetricsApp). No database.
  */
 import { createCounter, createSecondsHistogram } from '../../otel/instruments';
+import { getTelemetry } from '../../otel/state';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging/logger';
 import { listen } from '../../src/runtime/http-server';
 import { createMetricsApp } from '../../src/web/app';
+import { measureBreakdown } from './breakdown';
 
 const INSTRUMENTS = 10;
 /** A histogram data point is one line per bucket (boundaries + +Inf), plus _sum and _count. */
@@ -55,7 +57,23 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const made = recordSeries(series, config.metrics.durationBuckets.length);
-  const server = await listen(createMetricsApp({ config, logger }), config.port, config.host);
+  const app = createMetricsApp({ config, logger });
+  // Bench-only: where the time of a scrape goes (see breakdown.ts). Mounted
+  // in front of the real endpoint, which serves everything else.
+  app.middleware.unshift(async (ctx, next) => {
+    if (ctx.path !== '/bench/breakdown') return next();
+    const telemetry = getTelemetry();
+    if (!telemetry.pullReader) {
+      ctx.status = 404;
+      return;
+    }
+    ctx.body = await measureBreakdown(
+      telemetry.pullReader,
+      telemetry.options,
+      Number(ctx.query.rounds ?? 10),
+    );
+  });
+  const server = await listen(app, config.port, config.host);
   process.stdout.write(
     `${JSON.stringify({ msg: 'scrape bench server listening', port: server.port, ...made })}\n`,
   );
