@@ -94,7 +94,7 @@ function probes(created: string[]): Probe[] {
       name: 'api POST /api/v1/bookmarks',
       run: () => {
         n += 1;
-        const url = `https://outage.invalid/${n}`;
+        const url = feeds.url(`/bookmarked-page-${n}`);
         created.push(url);
         return fetch(`${web.url}/api/v1/bookmarks`, {
           method: 'POST',
@@ -156,12 +156,14 @@ test.serial('a 10 s PostgreSQL outage: 503s, live health, recovery, no job lost'
     const runAt = i < FEEDS / 2 ? undefined : new Date(Date.now() + 4000);
     await addJob(pgx.knex, 'poll_feed', { feedId }, { runAt });
   }
-  await waitFor('a poll to be in flight', () => feeds.requests.length > 0, 10_000).catch(
-    (error) => {
-      t.log(worker.app.output().slice(-4000));
-      throw error;
-    },
-  );
+  await waitFor(
+    'a poll to be in flight',
+    () => feeds.requests.some((r) => r.path.startsWith('/slow-')),
+    10_000,
+  ).catch((error) => {
+    t.log(worker.app.output().slice(-4000));
+    throw error;
+  });
 
   await pgx.stop();
   const downAt = Date.now();
@@ -182,7 +184,7 @@ test.serial('a 10 s PostgreSQL outage: 503s, live health, recovery, no job lost'
     async () =>
       (
         await api(web.url, 'POST', '/api/v1/bookmarks', token, {
-          url: `https://outage.invalid/after-${Date.now()}`,
+          url: feeds.url(`/bookmarked-after-${Date.now()}`),
         })
       ).status === 201,
     30_000,
