@@ -24,6 +24,7 @@ import {
   sleep,
   spawnWeb,
   spawnWorker,
+  stopAll,
   stopProcess,
   waitFor,
 } from './support';
@@ -58,6 +59,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await Promise.all([stopProcess(web), stopProcess(worker)]);
+  await stopAll();
   await feeds?.close();
   await knex?.destroy();
   await db?.close();

@@ -22,6 +22,7 @@ import {
   spawnWeb,
   spawnWorker,
   startDedicatedPostgres,
+  stopAll,
   stopProcess,
   waitFor,
 } from './support';
@@ -60,6 +61,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await Promise.all([stopProcess(web), stopProcess(worker)]);
+  await stopAll();
   await feeds?.close();
   await pgx?.destroy();
 });

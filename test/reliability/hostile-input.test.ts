@@ -24,6 +24,7 @@ import {
   type Session,
   signIn,
   spawnWeb,
+  stopAll,
   stopProcess,
 } from './support';
 
@@ -66,6 +67,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await stopProcess(web);
+  await stopAll();
   await knex?.destroy();
   await db?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });

@@ -31,6 +31,7 @@ import {
   rss,
   spawnWeb,
   spawnWorker,
+  stopAll,
   stopProcess,
   waitFor,
 } from './support';
@@ -82,6 +83,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await Promise.all([stopProcess(web), stopProcess(worker)]);
+  await stopAll();
   await site?.close();
   await knex?.destroy();
   await db?.close();

@@ -142,9 +142,27 @@ export interface AppProcess {
   readonly url: string;
 }
 
+/** Every process spawned here, so that a failed start leaves no orphan (see stopAll). */
+const spawned = new Set<SpawnedApp>();
+
+function track(app: SpawnedApp): SpawnedApp {
+  spawned.add(app);
+  void app.exited.then(() => spawned.delete(app));
+  return app;
+}
+
+/** Kills whatever this file spawned and is still running: for test.after.always. */
+export async function stopAll(): Promise<void> {
+  const running = [...spawned];
+  for (const app of running) app.child.kill('SIGKILL');
+  await Promise.all(running.map((app) => app.exited));
+}
+
 /** A web process (`main.js web`) on DATABASE_URL=url. */
 export async function spawnWeb(url: string, env: Record<string, string> = {}): Promise<AppProcess> {
-  const app = spawnApp(['web'], { DATABASE_URL: url, PORT: String(await freePort()), ...env });
+  const app = track(
+    spawnApp(['web'], { DATABASE_URL: url, PORT: String(await freePort()), ...env }),
+  );
   return { app, url: await waitForListening(app) };
 }
 
@@ -154,11 +172,13 @@ export async function spawnWorker(
   env: Record<string, string> = {},
 ): Promise<AppProcess> {
   const metricsPort = await freePort();
-  const app = spawnApp(['worker'], {
-    DATABASE_URL: url,
-    WORKER_METRICS_PORT: String(metricsPort),
-    ...env,
-  });
+  const app = track(
+    spawnApp(['worker'], {
+      DATABASE_URL: url,
+      WORKER_METRICS_PORT: String(metricsPort),
+      ...env,
+    }),
+  );
   await app.waitFor(/"msg":"worker started"/);
   return { app, url: `http://127.0.0.1:${metricsPort}` };
 }

@@ -20,6 +20,7 @@ import {
   quietKnex,
   rss,
   spawnWorker,
+  stopAll,
   stopProcess,
   waitFor,
 } from './support';
@@ -46,10 +47,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
-  for (const worker of workers) {
-    worker.app.child.kill('SIGKILL');
-    await worker.app.exited;
-  }
+  await stopAll();
   await feeds?.close();
   await knex?.destroy();
   await db?.close();
