@@ -49,6 +49,27 @@ export function toColumns(records: readonly ImportRecord[]): Columns {
   return columns;
 }
 
+/** The (record hash, tag) pairs whose tag is not in `known`, for creating tags. */
+export function unknownTagPairs(
+  records: readonly ImportRecord[],
+  known: ReadonlySet<string>,
+): { hash: Buffer; tag: Buffer } | undefined {
+  const hashes: string[] = [];
+  const tags: string[] = [];
+  for (const record of records) {
+    for (const tag of record.tags) {
+      if (known.has(tag)) continue;
+      hashes.push(record.hash);
+      tags.push(tag);
+    }
+  }
+  if (tags.length === 0) return undefined;
+  return {
+    hash: Buffer.from(`{${hashes.map(quote).join(',')}}`),
+    tag: Buffer.from(`{${tags.map(quote).join(',')}}`),
+  };
+}
+
 /** Dates travel as epoch milliseconds (cheaper to write than ISO strings). */
 function epochMs(date: Date | undefined): string {
   return date ? String(date.getTime()) : 'NULL';

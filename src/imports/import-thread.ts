@@ -45,6 +45,8 @@ async function run(): Promise<void> {
       AHEAD,
     );
     let previous: Promise<BatchKind> = Promise.resolve('written');
+    /** Tag names known to exist for the owner (committed). */
+    const knownTags = new Set<string>();
     let records = job.cursor;
     /** Reports the oldest batch; false when the job stopped. */
     const settle = async (): Promise<boolean> => {
@@ -64,6 +66,7 @@ async function run(): Promise<void> {
         clients[next++ % clients.length]!,
         { jobId: job.jobId, ownerId: job.ownerId, mode: job.mode, parsed },
         previous,
+        knownTags,
       );
       result.catch(() => {}); // settled in order by settle()
       previous = result.then(

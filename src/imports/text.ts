@@ -4,6 +4,7 @@
  * as Windows-1252, the encoding such old exports almost always use, so
  * "Caf\xe9" becomes "Café" rather than "Caf�".
  */
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import type { Detected } from './detect';
 
@@ -32,40 +33,73 @@ export interface Scan {
   readonly anchors: number;
 }
 
-/** One cheap pass: is the text valid in its encoding, and how many links does it hold? */
+/**
+ * One cheap pass over the bytes: is the file valid UTF-8 (when it matters),
+ * and how many links does it hold? Works on raw bytes (memchr-speed search,
+ * native UTF-8 validation) for every ASCII-compatible encoding; UTF-16 is
+ * decoded.
+ */
 export async function scanFile(filePath: string, detected: Detected): Promise<Scan> {
-  let decoder = new TextDecoder(detected.encoding, { fatal: !detected.declared });
-  let encoding = detected.encoding;
+  if (detected.encoding.startsWith('utf-16')) return scanDecoded(filePath, detected);
+  const checkUtf8 = detected.encoding === 'utf-8' && !detected.declared;
+  let valid = true;
   let anchors = 0;
-  let carry = '';
-  const countHtml = detected.format === 'netscape';
+  // The ends of the previous chunk: a UTF-8 sequence, or a "<a " split in two.
+  let partial: Buffer = Buffer.alloc(0);
+  let tail: Buffer = Buffer.alloc(0);
   const stream = fs.createReadStream(filePath, { highWaterMark: CHUNK_BYTES });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let text: string;
-    try {
-      text = decoder.decode(chunk, { stream: true });
-    } catch {
-      encoding = LEGACY_ENCODING;
-      decoder = new TextDecoder(LEGACY_ENCODING);
-      text = decoder.decode(chunk, { stream: true });
+    if (checkUtf8 && valid) {
+      const bytes = partial.length > 0 ? Buffer.concat([partial, chunk]) : chunk;
+      const whole = completeUtf8(bytes);
+      valid = isUtf8(bytes.subarray(0, whole));
+      partial = Buffer.from(bytes.subarray(whole));
     }
-    if (countHtml) {
-      const window = carry + text;
-      anchors += countAnchors(window);
-      // Keep a tail so "<a" split across chunks is still seen, without counting it twice.
-      const tail = window.slice(-2);
-      carry = /<a?$/i.test(tail) ? tail.slice(tail.lastIndexOf('<')) : '';
+    if (detected.format === 'netscape') {
+      const bytes = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
+      anchors += countAnchorBytes(bytes, bytes.length - 2);
+      tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
     }
   }
-  try {
-    decoder.decode();
-  } catch {
-    encoding = LEGACY_ENCODING;
-  }
-  return { encoding, anchors };
+  if (partial.length > 0) valid = false; // the file ends inside a character
+  return { encoding: valid ? detected.encoding : LEGACY_ENCODING, anchors };
 }
 
-function countAnchors(text: string): number {
-  const matches = text.match(/<a\s/gi);
-  return matches ? matches.length : 0;
+/** How many leading bytes hold only whole UTF-8 sequences (the rest waits for the next chunk). */
+function completeUtf8(bytes: Buffer): number {
+  for (let i = bytes.length - 1; i >= Math.max(0, bytes.length - 3); i--) {
+    const byte = bytes[i]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    if (byte < 0xc0) return bytes.length; // ASCII: nothing is split
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+    return bytes.length - i >= length ? bytes.length : i;
+  }
+  return bytes.length;
+}
+
+const LT = 0x3c;
+const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0x0c]);
+
+/** "<a" or "<A" followed by white space, starting before `end`. */
+function countAnchorBytes(bytes: Buffer, end: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(LT); at !== -1 && at < end; at = bytes.indexOf(LT, at + 1)) {
+    const next = bytes[at + 1];
+    if ((next === 0x61 || next === 0x41) && SPACE.has(bytes[at + 2]!)) count++;
+  }
+  return count;
+}
+
+/** The same for UTF-16 files, on decoded text. */
+async function scanDecoded(filePath: string, detected: Detected): Promise<Scan> {
+  let anchors = 0;
+  let carry = '';
+  for await (const text of readText(filePath, detected.encoding)) {
+    const window = carry + text;
+    anchors += window.match(/<a\s/gi)?.length ?? 0;
+    // Keep a tail so "<a" split across chunks is still seen, without counting it twice.
+    const tail = window.slice(-2);
+    carry = /<a?$/i.test(tail) ? tail.slice(tail.lastIndexOf('<')) : '';
+  }
+  return { encoding: detected.encoding, anchors: detected.format === 'netscape' ? anchors : 0 };
 }

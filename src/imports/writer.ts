@@ -14,9 +14,10 @@
  */
 import type pg from 'pg';
 import type { ParsedBatch } from './batching';
-import { type Columns, toColumns } from './columns';
+import { type Columns, toColumns, unknownTagPairs } from './columns';
 
 export const MAX_STORED_FAILURES = 1000;
+const MAX_KNOWN_TAGS = 50_000;
 
 export interface Batch {
   readonly jobId: number;
@@ -52,12 +53,13 @@ export async function writeBatch(
   client: pg.Client,
   batch: Batch,
   previous: Promise<BatchKind>,
+  knownTags: Set<string>,
 ): Promise<BatchResult> {
   const { parsed } = batch;
   const columns = parsed.items.length > 0 ? toColumns(parsed.items) : undefined;
   // Committed at once, outside the batch: then no transaction ever waits on a
   // tag another one created, whatever order they commit in.
-  const tagsCreated = columns ? await createTags(client, batch, columns) : 0;
+  const tagsCreated = await createTags(client, batch, knownTags);
   await client.query('BEGIN');
   try {
     const updated =
@@ -133,7 +135,8 @@ async function advanceJob(
        updated_bookmarks = updated_bookmarks + $4,
        skipped_bookmarks = skipped_bookmarks + $5,
        failed_bookmarks = failed_bookmarks + $6,
-       failed_bookmark_details = failed_bookmark_details || $7::jsonb,
+       failed_bookmark_details = CASE WHEN $7::jsonb = '[]' THEN failed_bookmark_details
+                                      ELSE failed_bookmark_details || $7::jsonb END,
        updated_at = now()
      WHERE id = $1`,
     values: [
@@ -158,25 +161,39 @@ async function advanceJob(
 
 /**
  * Creates the owner's missing tags that the batch will link, in sorted order
- * (two writers never deadlock on them). In skip mode, only for records the
- * owner does not have yet: a skipped duplicate leaves no unused tag behind.
+ * (two writers never deadlock on them), and remembers which exist: after the
+ * first batches, most batches need no tag statement at all. In skip mode,
+ * only for records the owner does not have yet: a skipped duplicate leaves no
+ * unused tag behind. (A tag deleted by its owner during the import loses the
+ * links to it that come after.)
  */
-async function createTags(client: pg.Client, batch: Batch, c: Columns): Promise<number> {
-  const { rowCount } = await client.query({
+async function createTags(client: pg.Client, batch: Batch, known: Set<string>): Promise<number> {
+  const pairs = unknownTagPairs(batch.parsed.items, known);
+  if (!pairs) return 0;
+  const { rows } = await client.query<{ ensured: string[] | null; created: number }>({
     name: batch.mode === 'skip' ? 'import_tags_new' : 'import_tags_all',
-    text: `INSERT INTO tags (owner_id, name)
-           SELECT DISTINCT $1::bigint, p.name
-             FROM unnest($2::text::text[], $3::text::text[]) AS p(hash, name)
-            WHERE ${
-              batch.mode === 'skip'
-                ? 'NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.owner_id = $1 AND b.unique_hash = p.hash)'
-                : 'true'
-            }
-            ORDER BY 2
-           ON CONFLICT (owner_id, name) DO NOTHING`,
-    values: [batch.ownerId, c.pair_hash, c.pair_tag],
+    text: `WITH wanted AS (
+             SELECT DISTINCT p.name
+               FROM unnest($2::text::text[], $3::text::text[]) AS p(hash, name)
+              WHERE ${
+                batch.mode === 'skip'
+                  ? 'NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.owner_id = $1 AND b.unique_hash = p.hash)'
+                  : 'true'
+              }
+           ),
+           created AS (
+             INSERT INTO tags (owner_id, name)
+             SELECT $1::bigint, name FROM wanted ORDER BY name
+             ON CONFLICT (owner_id, name) DO NOTHING
+             RETURNING 1
+           )
+           SELECT array_agg(name) AS ensured, (SELECT count(*) FROM created)::int AS created
+             FROM wanted`,
+    values: [batch.ownerId, pairs.hash, pairs.tag],
   });
-  return rowCount ?? 0;
+  // Bounded: a file of endless distinct tags must not grow it without limit.
+  for (const name of rows[0]?.ensured ?? []) if (known.size < MAX_KNOWN_TAGS) known.add(name);
+  return rows[0]?.created ?? 0;
 }
 
 /** The batch's records as rows; each column arrives as the text of an array literal. */

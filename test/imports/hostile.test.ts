@@ -216,6 +216,19 @@ test('non-UTF-8 text: a Latin-1 file (claiming UTF-8, as exports do) is read as 
   t.is(second.map.get('https://utf16.example/')?.title, 'Grüße');
 });
 
+test('a large UTF-8 file: characters split across read chunks stay UTF-8', async (t) => {
+  // Multi-byte characters at every offset: some straddle the 64 KB chunk boundaries.
+  let items = '';
+  for (let i = 0; i < 8000; i++)
+    items += link(`https://utf8.example/${i}`, `${'é'.repeat(i % 5)}日本語 — Ünïcødé ${i}`);
+  const { job, map } = await importBody(netscape(items));
+  t.is(job.status, 'completed', JSON.stringify({ ...job, failures: job.failures.length }));
+  t.is(job.created, 8000);
+  for (const i of [0, 1234, 4321, 7999]) {
+    t.is(map.get(`https://utf8.example/${i}`)!.title, `${'é'.repeat(i % 5)}日本語 — Ünïcødé ${i}`);
+  }
+});
+
 test('NUL characters past the first kilobyte are dropped, not fatal (PostgreSQL text cannot hold them)', async (t) => {
   const padding = `<!-- ${'x'.repeat(2000)} -->\n`;
   const body = netscape(
