@@ -61,7 +61,11 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
       threadJob(job, detected, deps),
       threadEvents(job, detected.format, deps, progress),
       deps.signal,
-    );
+    ).finally(() => {
+      // Before the job's end is visible: whoever sees it completed sees the gauge back.
+      adjustImportItemsInFlight(-progress.counted);
+      progress.counted = 0;
+    });
     if (!end) {
       // Stopped: cancelled (then the upload goes) or ended by another worker.
       const now = await deps.knex('import_jobs').where('id', jobId).first('status');
