@@ -139,6 +139,15 @@ function main(): void {
         : '`make bench`',
     ]),
     row([
+      'Other load',
+      `${results
+        .filter((r) => r.otherLoadPercent !== undefined)
+        .map((r) => `${r.name} ${r.otherLoadPercent} %`)
+        .join(
+          ', ',
+        )} of the CPUs used by other processes while each benchmark ran (a shared machine: figures measured beside other work are pessimistic)`,
+    ]),
+    row([
       'Targets',
       `${withTarget.length - missed.length} of ${withTarget.length} met${failed.length ? `; ${failed.length} benchmark(s) failed: ${failed.map((f) => f.name).join(', ')}` : ''}`,
     ]),
