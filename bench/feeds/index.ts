@@ -201,6 +201,23 @@ async function runPass(
   }
 }
 
+/** The packages that parse and sanitise feed documents. */
+const PARSING = ['@rowanmanning/feed-parser', 'fast-xml-parser', 'htmlparser2', 'html-entities'];
+
+/** Ceilings computed from the measured CPU per feed, for the report. */
+function whatStandsInTheWay(
+  first: Cycle,
+  second: Cycle,
+  parseRate: number,
+  parsingShare: number | undefined,
+): string[] {
+  const per304 = second.workerCpuMsPerFeed + second.postgresCpuMsPerFeed;
+  return [
+    `What stands in the way of the first-poll target: the worker process spends ${round(first.workerCpuMsPerFeed)} ms of CPU per feed${parsingShare === undefined ? '' : ` (${round(parsingShare, 0)} % of it in @rowanmanning/feed-parser, fast-xml-parser and htmlparser2, per the profile)`}, and one Node process uses at most one core: its ceiling is ${round(1000 / first.workerCpuMsPerFeed, 0)} feeds/s even with PostgreSQL (${round(first.postgresCpuMsPerFeed)} ms per feed) on the other core. Parsing alone, without database or queue, ran at ${round(parseRate, 0)} feeds/s here (the baseline). 100 feeds/s on two cores needs a parser several times faster, or more cores for more worker processes — the worker's concurrency does not help (see the WORKER_CONCURRENCY=${HIGH_CONCURRENCY} row).`,
+    `What stands in the way of the 304 target: a not-modified poll still costs ${round(second.workerCpuMsPerFeed)} ms of worker CPU and ${round(per304 - second.workerCpuMsPerFeed)} ms of PostgreSQL CPU, seven round trips to PostgreSQL (graphile-worker get_job; the feed row; BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT; complete_job). With both cores fully used that is at most ${round(2000 / per304, 0)} feeds/s; 400 feeds/s needs under ${round(2000 / 400, 1)} ms of CPU per poll in all. What would get there (feeds and worker code, not changed here): on a 304, one UPDATE of the row already read instead of a transaction that reads it again FOR UPDATE; graphile-worker's localQueue (jobs fetched in batches) and completeJobBatchDelay (completions batched); a higher WORKER_CONCURRENCY for I/O-bound polls.`,
+  ];
+}
+
 function describeCycle(name: string, cycle: Cycle): string {
   return `${name}: ${round(cycle.seconds)} s, ${round(cycle.feedsPerSecond)} feeds/s, ${JSON.stringify(cycle.statuses)}; CPU per feed: worker ${round(cycle.workerCpuMsPerFeed)} ms, PostgreSQL ${round(cycle.postgresCpuMsPerFeed)} ms`;
 }
@@ -305,17 +322,23 @@ async function main(): Promise<void> {
         fs.rmSync(dir, { recursive: true, force: true });
         const profiled = await runPass(knex, pg, port, workerEnv, config, dir);
         const file = newestProfile(dir);
+        const shares: Record<string, number> = {};
         if (file) {
           for (const [name, cycle] of [
             ['first poll', profiled.first],
             ['304 poll', profiled.second],
           ] as const) {
+            const summary = summarizeProfile(file, 40, cycle.window);
+            shares[name] = summary.attributed
+              .filter((p) => PARSING.includes(p.name))
+              .reduce((sum, p) => sum + p.percent, 0);
             rec.notes.push(
               `Worker CPU profile, ${name} cycle (profiled pass: ${round(cycle.feedsPerSecond)} feeds/s; ${path.relative(process.cwd(), file)}):`,
-              ...formatProfile(summarizeProfile(file, 30, cycle.window)),
+              ...formatProfile(summary),
             );
           }
         }
+        rec.notes.push(...whatStandsInTheWay(first, second, direct200, shares['first poll']));
       }
     } finally {
       await knex.destroy();
