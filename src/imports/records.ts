@@ -3,7 +3,7 @@
  * record becomes a failure (index, URL, reason, title) and the rest go on.
  * Identity is the bookmarks domain's: SHA-256 of the normalised URL.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parseTags } from '../bookmarks/tags';
 import { InvalidUrlError, normalizeUrl, parseBookmarkUrl } from '../bookmarks/url';
 
@@ -83,7 +83,8 @@ export function checkRecord(raw: RawRecord, options: RecordOptions): Checked {
   const tags = parseTags([...raw.tags, ...options.extraTags])
     .map(detach)
     .filter((tag) => tag !== '');
-  const digest = createHash('sha256').update(normalized).digest();
+  // The one-shot hash: about twice as fast as createHash() for short inputs.
+  const digest = hash('sha256', normalized, 'buffer');
   return {
     ok: true,
     record: {
@@ -113,8 +114,10 @@ function checkFeedUrl(input: string | undefined): string | null {
 
 /** Titles are one line: collapse runs of white space (HTML exports wrap them). */
 function cleanText(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return (MESSY_SPACE.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
 }
+
+const MESSY_SPACE = /\s\s|[^\S ]/;
 
 /**
  * A copy that does not point into the parser's chunk: V8 keeps substrings as
