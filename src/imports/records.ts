@@ -92,8 +92,9 @@ export function checkRecord(raw: RawRecord, options: RecordOptions): Checked {
       url: parsed.href,
       hash: digest.toString('hex'),
       key: digest.toString('latin1', 0, 16),
-      title: detach(cleanText(raw.title).slice(0, MAX_TITLE_LENGTH)),
-      description: detach(raw.description.trim().slice(0, MAX_DESCRIPTION_LENGTH)),
+      // Short-lived (written within the batch): NUL removed, no copy needed.
+      title: withoutNul(cleanText(raw.title).slice(0, MAX_TITLE_LENGTH)),
+      description: withoutNul(raw.description.trim().slice(0, MAX_DESCRIPTION_LENGTH)),
       tags,
       createdAt: raw.createdAt,
       updatedAt: raw.updatedAt,
@@ -121,8 +122,8 @@ const MESSY_SPACE = /\s\s|[^\S ]/;
 
 /**
  * A copy that does not point into the parser's chunk: V8 keeps substrings as
- * slices of their parent, so one short title could keep a whole chunk alive
- * for as long as the record (or a cached tag name) lives.
+ * slices of their parent, so a tag name remembered for the whole import
+ * could keep a whole chunk alive.
  */
 function detach(text: string): string {
   const clean = withoutNul(text);
