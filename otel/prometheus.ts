@@ -4,13 +4,13 @@
  * inside the SDK stay the semantic-convention ones, so an OTLP push keeps them
  * and a collector translating OTLP to Prometheus arrives at these same names.
  */
-import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import {
   DataPointType,
   type MetricData,
   type MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { createPrometheusSerializer } from './prometheus-serializer';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -50,7 +50,7 @@ export function prometheusName(name: string, unit: string, isGauge: boolean): st
   return `${base}_${suffix}`;
 }
 
-function withPrometheusNames(rm: ResourceMetrics): ResourceMetrics {
+export function withPrometheusNames(rm: ResourceMetrics): ResourceMetrics {
   return {
     resource: rm.resource,
     scopeMetrics: rm.scopeMetrics.map((sm) => ({
@@ -97,12 +97,6 @@ export async function renderPrometheus(
     return { ok: false, errors: [error] };
   }
   if (collected.errors.length > 0) return { ok: false, errors: collected.errors };
-  const serializer = new PrometheusSerializer(
-    '',
-    false,
-    undefined,
-    !options.targetInfo,
-    !options.scopeLabels,
-  );
+  const serializer = createPrometheusSerializer(options);
   return { ok: true, body: serializer.serialize(withPrometheusNames(collected.resourceMetrics)) };
 }

@@ -7,7 +7,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HostMetricsInstrumentation } from '@opentelemetry/instrumentation-host-metrics';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
+import { KoaInstrumentation, KoaLayerType } from '@opentelemetry/instrumentation-koa';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
@@ -20,7 +20,12 @@ import {
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  BatchSpanProcessor,
+  type Sampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from '../src/config';
 import type { Logger } from '../src/logging/logger';
@@ -78,10 +83,15 @@ export function startTelemetry(config: Config, logger: Logger): TelemetryState {
     log.info('metrics are off (METRICS_ENABLED=false): no /metrics endpoint, no push');
   }
 
-  const spanProcessors: SpanProcessor[] =
-    config.otel.tracesExporter === 'otlp'
-      ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })]
-      : [];
+  const tracing = config.otel.tracesExporter === 'otlp';
+  const spanProcessors: SpanProcessor[] = tracing
+    ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })]
+    : [];
+  // With no trace exporter, recorded spans would be built and thrown away on
+  // every request, middleware layer and query. Unsampled spans still carry
+  // the context the instrumentations need (http.route, pg's parent check) and
+  // the duration histograms are recorded either way.
+  const sampler: Sampler | undefined = tracing ? undefined : new AlwaysOffSampler();
 
   const ignoredPaths = new Set([config.metrics.path]);
   const collector = new URL(config.otel.otlpEndpoint ?? 'http://localhost:4318');
@@ -96,6 +106,7 @@ export function startTelemetry(config: Config, logger: Logger): TelemetryState {
     views: bucketViews(config.metrics.durationBuckets),
     // Empty lists, not undefined: undefined makes NodeSDK default to OTLP exporters.
     spanProcessors,
+    ...(sampler ? { sampler } : {}),
     logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
@@ -104,7 +115,10 @@ export function startTelemetry(config: Config, logger: Logger): TelemetryState {
         ignoreOutgoingRequestHook: (req) =>
           `${req.hostname ?? req.host}:${req.port}` === collector.host,
       }),
-      new KoaInstrumentation(),
+      // Router layers only: they set http.route. A span for each of the ~20
+      // app.use() layers cost more than the whole of the rest of telemetry on
+      // a small request (docs/benchmarks.md).
+      new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
       // Only queries inside a request or a job span: graphile-worker's idle
       // polling (two queries a second, outside any span) stays out.
       new PgInstrumentation({ requireParentSpan: true }),

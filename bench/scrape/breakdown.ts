@@ -1,21 +1,16 @@
 /**
  * Where a scrape's time goes, measured inside the scrape bench server:
  * collect() (the SDK gathers data points), then serialisation with the
- * exporter's PrometheusSerializer (what the endpoint uses) and with the
- * prototype in fast-serializer.ts, on the same collected data; the two
- * outputs must be identical.
+ * exporter's own PrometheusSerializer (the baseline) and with ours
+ * (otel/prometheus-serializer.ts, what the endpoint uses), on the same
+ * collected data; the two outputs must be identical.
  */
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import {
-  DataPointType,
-  type MetricData,
-  type MetricReader,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
-import { prometheusName } from '../../otel/prometheus';
+import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import { withPrometheusNames } from '../../otel/prometheus';
+import { createPrometheusSerializer } from '../../otel/prometheus-serializer';
 import type { TelemetryOptions } from '../../otel/state';
 import { median } from '../lib/stats';
-import { createFastSerializer } from './fast-serializer';
 
 export interface Breakdown {
   readonly collectMs: number;
@@ -23,29 +18,6 @@ export interface Breakdown {
   readonly fastSerializeMs: number;
   readonly identical: boolean;
   readonly bytes: number;
-}
-
-/** The same renaming otel/prometheus.ts applies before serialising (unit suffixes). */
-function renamed(rm: ResourceMetrics): ResourceMetrics {
-  return {
-    resource: rm.resource,
-    scopeMetrics: rm.scopeMetrics.map((sm) => ({
-      scope: sm.scope,
-      metrics: sm.metrics.map(
-        (metric): MetricData => ({
-          ...metric,
-          descriptor: {
-            ...metric.descriptor,
-            name: prometheusName(
-              metric.descriptor.name,
-              metric.descriptor.unit,
-              metric.dataPointType === DataPointType.GAUGE,
-            ),
-          },
-        }),
-      ),
-    })),
-  };
 }
 
 export async function measureBreakdown(
@@ -60,7 +32,7 @@ export async function measureBreakdown(
     !options.targetInfo,
     !options.scopeLabels,
   );
-  const fast = createFastSerializer(!options.targetInfo, !options.scopeLabels);
+  const fast = createPrometheusSerializer(options);
   const collect: number[] = [];
   const serialize: number[] = [];
   const fastSerialize: number[] = [];
@@ -70,7 +42,7 @@ export async function measureBreakdown(
     let t = performance.now();
     const { resourceMetrics } = await reader.collect();
     collect.push(performance.now() - t);
-    const data = renamed(resourceMetrics);
+    const data = withPrometheusNames(resourceMetrics);
     t = performance.now();
     const a = official.serialize(data);
     serialize.push(performance.now() - t);
