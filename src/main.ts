@@ -4,9 +4,11 @@
  * the embedded PostgreSQL, exit 0. A second signal exits at once.
  */
 import { getTelemetry } from '../otel/state';
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logging/logger';
-import { type ProcessMode, startProcess } from './runtime/start';
+import { type Config, ConfigError, loadConfig } from './config';
+import { launchEmbeddedPostgres } from './db/embedded';
+import { createLogger, type Logger } from './logging/logger';
+// Types only: the module itself loads while PostgreSQL boots (see boot()).
+import type { ProcessMode, RunningProcess } from './runtime/start';
 
 const MODES: readonly ProcessMode[] = ['all', 'web', 'worker'];
 
@@ -29,7 +31,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { mode });
   // Handlers go in before starting, so a signal during start-up still ends in
   // an orderly stop (after start-up completes) rather than the default kill.
-  const starting = startProcess(mode, config, logger);
+  const starting = boot(mode, config, logger);
   let stopping = false;
   const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) {
@@ -55,6 +57,26 @@ async function main(): Promise<void> {
     void shutdown('uncaughtException', 1);
   });
   await starting;
+}
+
+/**
+ * The embedded PostgreSQL starts first, as a child process; the app's modules
+ * (most of start-up's CPU time) load while it boots.
+ */
+async function boot(mode: ProcessMode, config: Config, logger: Logger): Promise<RunningProcess> {
+  const embedded = config.databaseUrl
+    ? undefined
+    : launchEmbeddedPostgres(config.dataDir, logger.child({ component: 'postgres' }));
+  try {
+    await embedded?.launched;
+    const { loadModules, startProcess } = await import('./runtime/start.js');
+    await loadModules(mode);
+    return await startProcess(mode, config, logger, { embedded: embedded?.ready });
+  } catch (error) {
+    // startProcess stops the server when it fails; this covers failing before it.
+    await embedded?.ready.then((db) => db.stop()).catch(() => {});
+    throw error;
+  }
 }
 
 main().catch((error: unknown) => {

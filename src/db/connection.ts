@@ -3,7 +3,7 @@ import { Model } from 'objection';
 import pg from 'pg';
 import type { Config } from '../config';
 import type { Logger } from '../logging/logger';
-import { startEmbeddedPostgres } from './embedded';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded';
 import { waitOutOutages } from './wait-out-outages';
 
 // Dates as ISO strings would leak into presenters; keep timestamptz as Date and
@@ -18,11 +18,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** DATABASE_URL when set, else the embedded server under DATA_DIR. */
-export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+/**
+ * DATABASE_URL when set, else the embedded server under DATA_DIR (`embeddedStarting`:
+ * one already being started, see launchEmbeddedPostgres).
+ */
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  embeddedStarting?: Promise<EmbeddedDatabase>,
+): Promise<Database> {
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres(config.dataDir, logger.child({ component: 'postgres' }));
+    : await (embeddedStarting ??
+        startEmbeddedPostgres(config.dataDir, logger.child({ component: 'postgres' })));
   const url = config.databaseUrl ?? embedded!.url;
   const knex = createKnex(url);
   Model.knex(knex);

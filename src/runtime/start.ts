@@ -3,17 +3,12 @@
  * configured database. Used by main.ts and by tests that need a real server.
  */
 import { getTelemetry } from '../../otel/state';
-import { createTaskList } from '../../tasks';
-import { cronItems } from '../../tasks/cron';
 import type { Config } from '../config';
 import { type Database, openDatabase } from '../db/connection';
+import type { EmbeddedDatabase } from '../db/embedded';
 import { migrateAll } from '../db/migrate';
-import { activeFeedsGauge } from '../feeds';
 import type { Logger } from '../logging/logger';
-import { startDatabaseGauges } from '../metrics/database-gauges';
-import { createApp, createMetricsApp } from '../web/app';
-import { jobsWaitingGauge } from '../worker/metrics';
-import { startWorker, type Worker } from '../worker/runner';
+import type { Worker } from '../worker/runner';
 import { type HttpServer, listen } from './http-server';
 
 export type ProcessMode = 'all' | 'web' | 'worker';
@@ -26,12 +21,41 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** The embedded PostgreSQL, already starting (main.ts starts it before loading this module). */
+  readonly embedded?: Promise<EmbeddedDatabase>;
+}
+
+/**
+ * Loads the modules startProcess(mode) needs beyond the database, so that
+ * main.ts can do this CPU work while the embedded PostgreSQL boots. The web
+ * modules are not loaded by a worker process, nor the worker's by a web one.
+ */
+export async function loadModules(mode: ProcessMode): Promise<void> {
+  await Promise.all([
+    mode === 'worker' ? undefined : import('../web/app.js'),
+    mode === 'web' ? undefined : workerModules(),
+  ]);
+}
+
+function workerModules() {
+  return Promise.all([
+    import('../../tasks/index.js'),
+    import('../../tasks/cron.js'),
+    import('../worker/runner.js'),
+    import('../worker/metrics.js'),
+    import('../feeds/index.js'),
+    import('../metrics/database-gauges.js'),
+  ]);
+}
+
 export async function startProcess(
   mode: ProcessMode,
   config: Config,
   logger: Logger,
+  options: StartOptions = {},
 ): Promise<RunningProcess> {
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, logger, options.embedded);
   const stops: Array<() => Promise<void>> = [];
   try {
     const applied = await migrateAll(db);
@@ -41,12 +65,14 @@ export async function startProcess(
     let metricsServer: HttpServer | undefined;
     let worker: Worker | undefined;
     if (mode !== 'worker') {
+      const { createApp } = await import('../web/app.js');
       web = await listen(createApp({ config, logger, db }), config.port, config.host);
       stops.push(() => web!.close());
       logger.info({ url: `http://${config.host}:${web.port}/` }, 'web server listening');
     }
     const metricsPort = mode === 'worker' ? config.worker.metricsPort : config.metrics.port;
     if (config.metrics.enabled && getTelemetry().pullReader && metricsPort !== undefined) {
+      const { createMetricsApp } = await import('../web/app.js');
       metricsServer = await listen(createMetricsApp({ config, logger }), metricsPort, config.host);
       stops.push(() => metricsServer!.close(1000));
       logger.info(
@@ -55,6 +81,14 @@ export async function startProcess(
       );
     }
     if (mode !== 'web') {
+      const [
+        { createTaskList },
+        { cronItems },
+        { startWorker },
+        { jobsWaitingGauge },
+        { activeFeedsGauge },
+        { startDatabaseGauges },
+      ] = await workerModules();
       const taskList = createTaskList({ config, logger, db });
       worker = await startWorker({
         config,
