@@ -3,19 +3,28 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { migrations } from './migrations';
 
-const source: Knex.MigrationSource<string> = {
-  getMigrations: async () => migrations.map(([name]) => name),
-  getMigrationName: (name) => name,
-  getMigration: async (name) => {
-    const found = migrations.find(([n]) => n === name);
-    if (!found) throw new Error(`Unknown migration ${name}`);
-    return found[1];
-  },
-};
+type MigrationList = typeof migrations;
+
+function sourceOf(list: MigrationList): Knex.MigrationSource<string> {
+  return {
+    getMigrations: async () => list.map(([name]) => name),
+    getMigrationName: (name) => name,
+    getMigration: async (name) => {
+      const found = list.find(([n]) => n === name);
+      if (!found) throw new Error(`Unknown migration ${name}`);
+      return found[1];
+    },
+  };
+}
+
+const source = sourceOf(migrations);
 
 /** Applies pending migrations; returns the names it applied. */
-export async function migrateLatest(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest({ migrationSource: source })) as [
+export async function migrateLatest(
+  knex: Knex,
+  list: MigrationList = migrations,
+): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({ migrationSource: sourceOf(list) })) as [
     number,
     string[],
   ];
@@ -35,20 +44,44 @@ const MIGRATION_LOCK = 7_215_904_312;
 /**
  * Applies our migrations and graphile-worker's. Serialised with an advisory
  * lock so several processes starting at once (2 web + 2 workers) do not race
- * knex's own migration lock, which fails instead of waiting.
+ * knex's own migration lock, which fails instead of waiting. At most starts
+ * nothing is pending: one query under the lock shows that, and knex (its lock
+ * table, its list, its transaction) is left out. graphile-worker checks its
+ * own schema version.
  */
-export async function migrateAll(db: { url: string; knex: Knex }): Promise<string[]> {
+export async function migrateAll(
+  db: { url: string; knex: Knex },
+  list: MigrationList = migrations,
+): Promise<string[]> {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    const applied = await migrateLatest(db.knex);
+    const applied = (await isCurrent(client, list)) ? [] : await migrateLatest(db.knex, list);
     await runMigrations({ connectionString: db.url, logger: quietLogger });
     return applied;
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     await client.end();
   }
+}
+
+/**
+ * True when knex has recorded exactly the migrations in `list`. Anything else
+ * (a new migration, no table yet, a name we do not know) goes through knex,
+ * which applies what is pending or reports what is wrong.
+ */
+async function isCurrent(client: pg.Client, list: MigrationList): Promise<boolean> {
+  let recorded: string[];
+  try {
+    const { rows } = await client.query<{ name: string }>('select name from knex_migrations');
+    recorded = rows.map((row) => row.name);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return false; // no such table
+    throw error;
+  }
+  const names = new Set(list.map(([name]) => name));
+  return recorded.length === names.size && recorded.every((name) => names.has(name));
 }
 
 const quietLogger = new GraphileLogger(() => () => {});
