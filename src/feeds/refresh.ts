@@ -82,13 +82,23 @@ async function attempt(deps: RefreshDeps, feed: Feed, now: Date): Promise<Attemp
   }
 }
 
+/** The feed row with its row version (xmin), which changes on every write to the row. */
+type VersionedFeed = Feed & { readonly row_version: string };
+
+async function readFeed(knex: Knex, feedId: number): Promise<VersionedFeed | undefined> {
+  const row = await Feed.query(knex)
+    .select('feeds.*', knex.raw('xmin::text as row_version'))
+    .findById(feedId);
+  return row as VersionedFeed | undefined;
+}
+
 export async function refreshFeed(
   deps: RefreshDeps,
   input: { readonly feedId: number },
 ): Promise<RefreshOutcome> {
   const clock = deps.now ?? (() => new Date());
   const started = process.hrtime.bigint();
-  const feed = await Feed.query(deps.knex).findById(input.feedId);
+  const feed = await readFeed(deps.knex, input.feedId);
   if (!feed || feed.disabled) {
     return {
       feedId: input.feedId,
@@ -100,6 +110,18 @@ export async function refreshFeed(
     };
   }
   const outcome = await attempt(deps, feed, clock());
+  const record = (recorded: RefreshOutcome) => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    recordFeedPoll(feed.id, outcome.status, seconds);
+    recordItemsDiscovered(feed.id, recorded.newItems);
+  };
+  if (outcome.status !== 'success' && !movesFeed(feed, outcome)) {
+    const recorded = await recordWithoutItems(deps, feed, outcome, clock());
+    if (recorded) {
+      record(recorded);
+      return recorded;
+    }
+  }
   return deps.knex.transaction(async (trx) => {
     const current = await Feed.query(trx).findById(feed.id).forUpdate();
     if (!current) {
@@ -110,17 +132,68 @@ export async function refreshFeed(
       outcome.status === 'success' || outcome.status === 'not_modified'
         ? await recordSuccess(trx, deps, current, outcome, now)
         : await recordFailure(trx, deps, current, outcome, now);
-    afterCommit(trx, () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      recordFeedPoll(current.id, outcome.status, seconds);
-      recordItemsDiscovered(current.id, recorded.newItems);
-    });
+    afterCommit(trx, () => record(recorded));
     return recorded;
   });
 }
 
+function movesFeed(feed: Feed, outcome: Attempt): boolean {
+  return 'result' in outcome && outcome.result.redirectedPermanently
+    ? outcome.result.finalUrl !== feed.url
+    : false;
+}
+
+/**
+ * A 304 or a failure writes only the feed row: one conditional UPDATE of the
+ * row as it was read (same xmin), with no transaction and no second read.
+ * When anything wrote the row in between (a user re-enabling it, the
+ * scheduler's lease, a delete), nothing is written and null is answered: the
+ * caller then takes the locked path, which decides on the current row.
+ */
+async function recordWithoutItems(
+  deps: RefreshDeps,
+  feed: VersionedFeed,
+  outcome: Exclude<Attempt, { status: 'success' }>,
+  now: Date,
+): Promise<RefreshOutcome | null> {
+  const write =
+    outcome.status === 'not_modified'
+      ? {
+          patch: successPatch(deps, outcome, now),
+          recorded: { ...base(feed), status: outcome.status, newItems: 0, error: null },
+        }
+      : failureWrite(deps, feed, outcome, now);
+  const updated = await Feed.query(deps.knex)
+    .patch(write.patch)
+    .where('id', feed.id)
+    .whereRaw('xmin = ?::xid', [feed.row_version]);
+  return updated === 1 ? write.recorded : null;
+}
+
 function base(feed: Feed) {
   return { feedId: feed.id, disabled: feed.disabled, url: feed.url };
+}
+
+/** What any answered poll (200 or 304) writes on the feed row. */
+function successPatch(
+  deps: RefreshDeps,
+  outcome: Extract<Attempt, { status: 'success' | 'not_modified' }>,
+  now: Date,
+): Partial<Feed> {
+  return {
+    error_count: 0,
+    last_error: null,
+    last_status: outcome.status,
+    last_polled_at: now,
+    next_poll_at: new Date(
+      now.getTime() +
+        nextPollDelayMs({
+          errorCount: 0,
+          intervalMinutes: deps.config.feeds.pollIntervalMinutes,
+          retryAfterSeconds: outcome.result.retryAfterSeconds,
+        }),
+    ),
+  };
 }
 
 async function recordSuccess(
@@ -131,20 +204,7 @@ async function recordSuccess(
   now: Date,
 ): Promise<RefreshOutcome> {
   const { result } = outcome;
-  const patch: Partial<Feed> = {
-    error_count: 0,
-    last_error: null,
-    last_status: outcome.status,
-    last_polled_at: now,
-    next_poll_at: new Date(
-      now.getTime() +
-        nextPollDelayMs({
-          errorCount: 0,
-          intervalMinutes: deps.config.feeds.pollIntervalMinutes,
-          retryAfterSeconds: result.retryAfterSeconds,
-        }),
-    ),
-  };
+  const patch = successPatch(deps, outcome, now);
   let newItems = 0;
   if (outcome.status === 'success') {
     const stored = await upsertItems(trx, feed.id, outcome.feed.items, now);
@@ -189,13 +249,13 @@ async function movedUrl(
   return result.finalUrl;
 }
 
-async function recordFailure(
-  trx: Knex.Transaction,
+/** A failed poll's row patch, computed from the row it applies to. */
+function failureWrite(
   deps: RefreshDeps,
   feed: Feed,
   outcome: Extract<Attempt, { error: string }>,
   now: Date,
-): Promise<RefreshOutcome> {
+): { patch: Partial<Feed>; recorded: RefreshOutcome } {
   const errorCount = feed.error_count + 1;
   // 410 says the feed will not come back; otherwise give it maxErrors chances.
   const disabled = outcome.status === 'gone' || errorCount >= deps.config.feeds.maxErrors;
@@ -205,15 +265,27 @@ async function recordFailure(
     retryAfterSeconds: outcome.retryAfterSeconds,
   });
   const error = outcome.error.slice(0, LAST_ERROR_MAX);
-  await Feed.query(trx)
-    .patch({
+  return {
+    patch: {
       error_count: errorCount,
       last_error: error,
       last_status: outcome.status,
       last_polled_at: now,
       next_poll_at: new Date(now.getTime() + delay),
       disabled,
-    })
-    .where('id', feed.id);
-  return { ...base(feed), status: outcome.status, newItems: 0, error, disabled };
+    },
+    recorded: { ...base(feed), status: outcome.status, newItems: 0, error, disabled },
+  };
+}
+
+async function recordFailure(
+  trx: Knex.Transaction,
+  deps: RefreshDeps,
+  feed: Feed,
+  outcome: Extract<Attempt, { error: string }>,
+  now: Date,
+): Promise<RefreshOutcome> {
+  const { patch, recorded } = failureWrite(deps, feed, outcome, now);
+  await Feed.query(trx).patch(patch).where('id', feed.id);
+  return recorded;
 }
