@@ -14,8 +14,9 @@
  * library would quietly turn it into empty items.
  */
 import { parseFeed as parseXmlFeed } from '@rowanmanning/feed-parser';
-import { Parser } from 'htmlparser2';
+import type { FeedJson } from '@rowanmanning/feed-parser/lib/feed/base';
 import { z } from 'zod';
+import { buildXmlTree, feedFromTree, NeedsFullParser } from './xml-tree';
 
 export type FeedFormat = 'rss' | 'rdf' | 'atom' | 'json';
 
@@ -121,45 +122,21 @@ function validDate(value: Date | string | null | undefined): Date | null {
 
 /** The first structural problem of an XML document, or null. */
 export function structuralProblem(xml: string): string | null {
-  let depth = 0;
-  let roots = 0;
-  let justOpened: string | null = null;
-  let problem: string | null = null;
-  const parser = new Parser(
-    {
-      onopentag(name) {
-        if (depth === 0) roots++;
-        depth++;
-        justOpened = name;
-      },
-      ontext() {
-        justOpened = null;
-      },
-      onclosetag(name, isImplied) {
-        // htmlparser2 reports <tag/> as an implied close right after its open.
-        const selfClosing = isImplied && justOpened === name;
-        justOpened = null;
-        depth--;
-        if (isImplied && !selfClosing) problem ??= `malformed XML: <${name}> is never closed`;
-      },
-    },
-    { xmlMode: true },
-  );
-  parser.write(xml);
-  parser.end();
-  if (roots === 0) return problem ?? 'malformed XML: no root element';
-  if (roots > 1) return problem ?? 'malformed XML: more than one root element';
-  return problem;
+  return buildXmlTree(xml).problem;
 }
 
 function parseXml(xml: string): ParsedFeed {
-  const problem = structuralProblem(xml);
-  if (problem) throw new FeedParseError(problem);
-  let feed: ReturnType<typeof parseXmlFeed>;
-  let json: ReturnType<ReturnType<typeof parseXmlFeed>['toJSON']>;
+  const tree = buildXmlTree(xml);
+  if (tree.problem) throw new FeedParseError(tree.problem);
+  let json: FeedJson;
   try {
-    feed = parseXmlFeed(xml);
-    json = feed.toJSON();
+    try {
+      json = feedFromTree(tree.document).toJSON();
+    } catch (error) {
+      if (!(error instanceof NeedsFullParser)) throw error;
+      // Rare (Atom xhtml content): the library's own tree, as before.
+      json = parseXmlFeed(xml).toJSON();
+    }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new FeedParseError(`not a feed: ${reason}`);
@@ -167,26 +144,26 @@ function parseXml(xml: string): ParsedFeed {
   const { items: rawItems, ...meta } = json;
   const format: FeedFormat =
     meta.meta.type === 'atom' ? 'atom' : meta.meta.version === '1.0' ? 'rdf' : 'rss';
-  const items = feed.items.map((item, index): ParsedItem => {
-    const raw = rawItems[index] ?? item.toJSON();
-    return {
-      id: item.id,
-      title: item.title,
-      link: item.url,
-      summary: item.description,
-      content: item.content,
-      published: validDate(item.published),
-      updated: validDate(item.updated),
+  // toJSON is made of the item getters: reading its fields computes nothing twice.
+  const items = rawItems.map(
+    (raw): ParsedItem => ({
+      id: raw.id,
+      title: raw.title,
+      link: raw.url,
+      summary: raw.description,
+      content: raw.content,
+      published: validDate(raw.published),
+      updated: validDate(raw.updated),
       raw: raw as unknown as Record<string, unknown>,
-    };
-  });
+    }),
+  );
   return {
     format,
-    title: feed.title,
-    description: feed.description,
-    siteUrl: feed.url,
-    language: feed.language,
-    updated: validDate(feed.updated ?? feed.published),
+    title: meta.title,
+    description: meta.description,
+    siteUrl: meta.url,
+    language: meta.language,
+    updated: validDate(meta.updated ?? meta.published),
     items,
     meta: meta as unknown as Record<string, unknown>,
   };
