@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { batchRecords, type ParsedBatch } from './batching';
 import { ImportFileError } from './detect';
+import { canCheckKeysSetWise } from './keys';
 import { readRecords } from './parsers';
 import { scanFile } from './text';
 import type { FromThread, ThreadJob } from './thread-protocol';
@@ -34,6 +35,7 @@ async function run(): Promise<void> {
   post({ type: 'ready', encoding: scan.encoding, total });
 
   const clients = [await connect(), await connect()];
+  const setWiseKeys = await canCheckKeysSetWise(clients[0]!);
   const inFlight: Array<{ parsed: ParsedBatch; result: Promise<BatchResult> }> = [];
   try {
     const batches = ahead(
@@ -64,7 +66,7 @@ async function run(): Promise<void> {
       if (!going) break;
       const result = writeBatch(
         clients[next++ % clients.length]!,
-        { jobId: job.jobId, ownerId: job.ownerId, mode: job.mode, parsed },
+        { jobId: job.jobId, ownerId: job.ownerId, mode: job.mode, parsed, setWiseKeys },
         previous,
         knownTags,
       );

@@ -24,6 +24,11 @@ export interface Batch {
   readonly ownerId: number;
   readonly mode: 'skip' | 'overwrite';
   readonly parsed: ParsedBatch;
+  /**
+   * Enforce the batch's foreign keys with one lock statement per table instead
+   * of PostgreSQL's per-row triggers (keys.ts); only when canCheckKeysSetWise.
+   */
+  readonly setWiseKeys?: boolean;
 }
 
 export type BatchResult = { readonly tagsCreated: number } & (
@@ -62,12 +67,13 @@ export async function writeBatch(
   const tagsCreated = await createTags(client, batch, knownTags);
   await client.query('BEGIN');
   try {
+    if (batch.setWiseKeys) await client.query('SET LOCAL session_replication_role = replica');
     const updated =
       columns && batch.mode === 'overwrite'
         ? await overwrite(client, batch.ownerId, columns)
         : { ids: [], hashes: [] };
     const written = columns
-      ? await insertAndLink(client, batch.ownerId, columns, updated)
+      ? await insertAndLink(client, batch.ownerId, columns, updated, batch.setWiseKeys === true)
       : { created: 0, links: 0 };
     const before = await previous;
     if (before !== 'written' && before !== 'behind') {
@@ -229,16 +235,24 @@ async function insertAndLink(
   ownerId: number,
   c: Columns,
   updated: { ids: string[]; hashes: string[] },
+  setWise: boolean,
 ): Promise<{ created: number; links: number }> {
   const { rows } = await client.query<{ created: number; links: number }>({
     // Named: planned once per connection, not for every batch.
-    name: 'import_insert_and_link',
-    text: `WITH ins AS (
+    name: setWise ? 'import_insert_and_link_setwise' : 'import_insert_and_link',
+    text: `WITH ${
+      setWise
+        ? `owner AS (SELECT id FROM users WHERE id = $1 FOR KEY SHARE),
+           tag AS (SELECT id, name FROM tags
+                    WHERE owner_id = $1 AND name = ANY($13::text::text[]) FOR KEY SHARE),`
+        : `tag AS (SELECT id, name FROM tags WHERE owner_id = $1),`
+    }
+     ins AS (
        INSERT INTO bookmarks
          (owner_id, url, unique_hash, title, description, private, feed_url, created_at, updated_at)
        SELECT $1, i.url, i.hash, i.title, i.description, i.private, i.feed_url,
               coalesce(i.created_at, now()), coalesce(i.updated_at, i.created_at, now())
-         FROM ${ROWS}
+         FROM ${ROWS}${setWise ? ' CROSS JOIN owner' : ''}
        ON CONFLICT (owner_id, unique_hash) DO NOTHING
        RETURNING id, unique_hash
      ),
@@ -252,7 +266,7 @@ async function insertAndLink(
        SELECT w.id, t.id
          FROM unnest($12::text::text[], $13::text::text[]) AS p(hash, name)
          JOIN written w ON w.unique_hash = p.hash
-         JOIN tags t ON t.owner_id = $1 AND t.name = p.name
+         JOIN tag t ON t.name = p.name
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM ins)::int AS created,
