@@ -1,8 +1,9 @@
 /**
- * A batch as PostgreSQL array literals, one per column, passed to pg as
- * Buffers (binary parameters, which PostgreSQL reads as text and casts to
- * arrays): one parameter per column whatever the batch size, parsed by
- * PostgreSQL's own array reader.
+ * A batch as PostgreSQL arrays, one per column, in PostgreSQL's binary array
+ * format (what array_send writes and array_recv reads): pg sends a Buffer as a
+ * binary parameter, and the statement declares its type (`$2::text[]`). One
+ * parameter per column whatever the batch size; PostgreSQL copies each element
+ * as it is, with no quoting to undo and no text dates to parse.
  */
 import type { ImportRecord } from './records';
 
@@ -23,7 +24,6 @@ export const COLUMNS = [
 export type Columns = Record<(typeof COLUMNS)[number], Buffer>;
 
 export function toColumns(records: readonly ImportRecord[]): Columns {
-  const text = (values: ReadonlyArray<string | null>) => values.map(quote).join(',');
   const pairHashes: string[] = [];
   const pairTags: string[] = [];
   for (const record of records) {
@@ -32,21 +32,18 @@ export function toColumns(records: readonly ImportRecord[]): Columns {
       pairTags.push(tag);
     }
   }
-  const literals: Record<(typeof COLUMNS)[number], string> = {
-    url: text(records.map((r) => r.url)),
-    hash: text(records.map((r) => r.hash)),
-    title: text(records.map((r) => r.title)),
-    description: text(records.map((r) => r.description)),
-    private: records.map((r) => (r.private ? 't' : 'f')).join(','),
-    feed_url: text(records.map((r) => r.feedUrl)),
-    created_at: records.map((r) => epochMs(r.createdAt)).join(','),
-    updated_at: records.map((r) => epochMs(r.updatedAt)).join(','),
-    pair_hash: text(pairHashes),
-    pair_tag: text(pairTags),
+  return {
+    url: textArray(records.map((r) => r.url)),
+    hash: textArray(records.map((r) => r.hash)),
+    title: textArray(records.map((r) => r.title)),
+    description: textArray(records.map((r) => r.description)),
+    private: boolArray(records.map((r) => r.private)),
+    feed_url: textArray(records.map((r) => r.feedUrl)),
+    created_at: timestampArray(records.map((r) => r.createdAt)),
+    updated_at: timestampArray(records.map((r) => r.updatedAt)),
+    pair_hash: textArray(pairHashes),
+    pair_tag: textArray(pairTags),
   };
-  const columns = {} as Columns;
-  for (const name of COLUMNS) columns[name] = Buffer.from(`{${literals[name]}}`);
-  return columns;
 }
 
 /** The (record hash, tag) pairs whose tag is not in `known`, for creating tags. */
@@ -64,22 +61,84 @@ export function unknownTagPairs(
     }
   }
   if (tags.length === 0) return undefined;
-  return {
-    hash: Buffer.from(`{${hashes.map(quote).join(',')}}`),
-    tag: Buffer.from(`{${tags.map(quote).join(',')}}`),
-  };
+  return { hash: textArray(hashes), tag: textArray(tags) };
 }
 
-/** Dates travel as epoch milliseconds (cheaper to write than ISO strings). */
-function epochMs(date: Date | undefined): string {
-  return date ? String(date.getTime()) : 'NULL';
+/* The binary array format ------------------------------------------------ */
+
+const TEXT_OID = 25;
+const BOOL_OID = 16;
+const TIMESTAMPTZ_OID = 1184;
+const HEADER_BYTES = 20;
+/** PostgreSQL's epoch (2000-01-01T00:00:00Z) in Unix milliseconds. */
+const PG_EPOCH_MS = 946_684_800_000;
+const TWO_32 = 4_294_967_296;
+
+/** One dimension, lower bound 1; the null flag is recomputed by PostgreSQL. */
+function header(buffer: Buffer, elementOid: number, count: number): void {
+  buffer.writeInt32BE(1, 0);
+  buffer.writeInt32BE(0, 4);
+  buffer.writeUInt32BE(elementOid, 8);
+  buffer.writeInt32BE(count, 12);
+  buffer.writeInt32BE(1, 16);
 }
 
-/** An element of an array literal: NULL, or double-quoted with \ and " escaped. */
-function quote(value: string | null): string {
-  if (value === null) return 'NULL';
-  return NEEDS_ESCAPE.test(value) ? `"${value.replace(ESCAPED, '\\$&')}"` : `"${value}"`;
+/** Each element: its length in bytes (-1 for NULL), then its UTF-8 bytes. */
+export function textArray(values: ReadonlyArray<string | null>): Buffer {
+  let chars = 0;
+  for (const value of values) chars += value === null ? 0 : value.length;
+  // Most text is ASCII: start at one byte a character, grow for the rest.
+  let buffer = Buffer.allocUnsafe(HEADER_BYTES + 4 * values.length + chars + 64);
+  header(buffer, TEXT_OID, values.length);
+  let at = HEADER_BYTES;
+  for (const value of values) {
+    if (value === null) {
+      buffer.writeInt32BE(-1, at);
+      at += 4;
+      continue;
+    }
+    const worst = at + 4 + value.length * 3;
+    if (worst > buffer.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(worst, buffer.length * 2));
+      buffer.copy(bigger, 0, 0, at);
+      buffer = bigger;
+    }
+    const bytes = buffer.write(value, at + 4, 'utf8');
+    buffer.writeInt32BE(bytes, at);
+    at += 4 + bytes;
+  }
+  return buffer.subarray(0, at);
 }
 
-const NEEDS_ESCAPE = /[\\"]/;
-const ESCAPED = /[\\"]/g;
+function boolArray(values: readonly boolean[]): Buffer {
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + 5 * values.length);
+  header(buffer, BOOL_OID, values.length);
+  let at = HEADER_BYTES;
+  for (const value of values) {
+    buffer.writeInt32BE(1, at);
+    buffer[at + 4] = value ? 1 : 0;
+    at += 5;
+  }
+  return buffer;
+}
+
+/** timestamptz: microseconds since 2000-01-01 UTC as a signed 64-bit integer; NULL for none. */
+function timestampArray(values: ReadonlyArray<Date | undefined>): Buffer {
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + 12 * values.length);
+  header(buffer, TIMESTAMPTZ_OID, values.length);
+  let at = HEADER_BYTES;
+  for (const value of values) {
+    if (value === undefined) {
+      buffer.writeInt32BE(-1, at);
+      at += 4;
+      continue;
+    }
+    const micros = (value.getTime() - PG_EPOCH_MS) * 1000;
+    const high = Math.floor(micros / TWO_32);
+    buffer.writeInt32BE(8, at);
+    buffer.writeInt32BE(high, at + 4);
+    buffer.writeUInt32BE(micros - high * TWO_32, at + 8);
+    at += 12;
+  }
+  return buffer.subarray(0, at);
+}

@@ -40,5 +40,5 @@ export async function canCheckKeysSetWise(client: pg.Client): Promise<boolean> {
                    AND c.conrelid IN ('bookmarks'::regclass, 'bookmark_tags'::regclass)) f) AS keys`,
   });
   const row = rows[0];
-  return row !== undefined && row.allowed && row.triggers === 0 && row.keys === ENFORCED;
+  return row?.allowed === true && row.triggers === 0 && row.keys === ENFORCED;
 }

@@ -180,7 +180,7 @@ async function createTags(client: pg.Client, batch: Batch, known: Set<string>): 
     name: batch.mode === 'skip' ? 'import_tags_new' : 'import_tags_all',
     text: `WITH wanted AS (
              SELECT DISTINCT p.name
-               FROM unnest($2::text::text[], $3::text::text[]) AS p(hash, name)
+               FROM unnest($2::text[], $3::text[]) AS p(hash, name)
               WHERE ${
                 batch.mode === 'skip'
                   ? 'NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.owner_id = $1 AND b.unique_hash = p.hash)'
@@ -202,16 +202,10 @@ async function createTags(client: pg.Client, batch: Batch, known: Set<string>): 
   return rows[0]?.created ?? 0;
 }
 
-/** The batch's records as rows; each column arrives as the text of an array literal. */
-const INPUT = `unnest($2::text::text[], $3::text::text[], $4::text::text[], $5::text::text[],
-    $6::text::boolean[], $7::text::text[], $8::text::float8[], $9::text::float8[])
-  AS r(url, hash, title, description, private, feed_url, created_ms, updated_ms)`;
-
-/** The input rows with their dates as timestamps (NULL: the file had none). */
-const ROWS = `(SELECT r.url, r.hash, r.title, r.description, r.private, r.feed_url,
-          to_timestamp(r.created_ms / 1000) AS created_at,
-          to_timestamp(r.updated_ms / 1000) AS updated_at
-     FROM ${INPUT}) AS i`;
+/** The batch's records as rows; each column arrives as a binary array (columns.ts). */
+const ROWS = `unnest($2::text[], $3::text[], $4::text[], $5::text[],
+    $6::boolean[], $7::text[], $8::timestamptz[], $9::timestamptz[])
+  AS i(url, hash, title, description, private, feed_url, created_at, updated_at)`;
 
 const inputParams = (c: Columns) => [
   c.url,
@@ -244,7 +238,7 @@ async function insertAndLink(
       setWise
         ? `owner AS (SELECT id FROM users WHERE id = $1 FOR KEY SHARE),
            tag AS (SELECT id, name FROM tags
-                    WHERE owner_id = $1 AND name = ANY($13::text::text[]) FOR KEY SHARE),`
+                    WHERE owner_id = $1 AND name = ANY($13::text[]) FOR KEY SHARE),`
         : `tag AS (SELECT id, name FROM tags WHERE owner_id = $1),`
     }
      ins AS (
@@ -264,7 +258,7 @@ async function insertAndLink(
      links AS (
        INSERT INTO bookmark_tags (bookmark_id, tag_id)
        SELECT w.id, t.id
-         FROM unnest($12::text::text[], $13::text::text[]) AS p(hash, name)
+         FROM unnest($12::text[], $13::text[]) AS p(hash, name)
          JOIN written w ON w.unique_hash = p.hash
          JOIN tag t ON t.name = p.name
        RETURNING 1
@@ -305,7 +299,7 @@ async function overwrite(
      cleared AS (
        DELETE FROM bookmark_tags bt USING upd
         WHERE bt.bookmark_id = upd.id
-          AND upd.unique_hash IN (SELECT unnest($10::text::text[]))
+          AND upd.unique_hash IN (SELECT unnest($10::text[]))
        RETURNING 1
      )
      SELECT array_agg(id::text) AS ids, array_agg(unique_hash) AS hashes,
