@@ -3,6 +3,7 @@
  * loaded, so http, Koa and pg are patched when the app requires them.
  */
 import { randomUUID } from 'node:crypto';
+import { metrics } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HostMetricsInstrumentation } from '@opentelemetry/instrumentation-host-metrics';
@@ -31,6 +32,7 @@ import type { Config } from '../src/config';
 import type { Logger } from '../src/logging/logger';
 import { version } from '../src/version';
 import { installDiagLogger } from './diag-logger';
+import { createServerRequestHistogram } from './http-server-metrics';
 import { PullMetricReader } from './pull-reader';
 import { setTelemetry, type TelemetryState } from './state';
 
@@ -95,6 +97,16 @@ export function startTelemetry(config: Config, logger: Logger): TelemetryState {
 
   const ignoredPaths = new Set([config.metrics.path]);
   const collector = new URL(config.otel.otlpEndpoint ?? 'http://localhost:4318');
+  // Incoming requests: with traces, instrumentation-http makes their spans and
+  // the duration histogram; without, otel/http-server-metrics.ts records the
+  // same histogram from a Koa middleware at a fraction of the cost.
+  const httpInstrumentation = new HttpInstrumentation({
+    disableIncomingRequestInstrumentation: !tracing,
+    ignoreIncomingRequestHook: (req) => ignoredPaths.has((req.url ?? '').split('?')[0] ?? ''),
+    // The OTLP exporter's own POSTs would otherwise show up as client requests.
+    ignoreOutgoingRequestHook: (req) =>
+      `${req.hostname ?? req.host}:${req.port}` === collector.host,
+  });
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: config.otel.serviceName,
@@ -109,16 +121,11 @@ export function startTelemetry(config: Config, logger: Logger): TelemetryState {
     ...(sampler ? { sampler } : {}),
     logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => ignoredPaths.has((req.url ?? '').split('?')[0] ?? ''),
-        // The OTLP exporter's own POSTs would otherwise show up as client requests.
-        ignoreOutgoingRequestHook: (req) =>
-          `${req.hostname ?? req.host}:${req.port}` === collector.host,
-      }),
-      // Router layers only: they set http.route. A span for each of the ~20
-      // app.use() layers cost more than the whole of the rest of telemetry on
-      // a small request (docs/benchmarks.md).
-      new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
+      httpInstrumentation,
+      // Router layers only: they name the request's span and set http.route.
+      // A span for each of the ~20 app.use() layers cost more than the whole
+      // of the rest of telemetry on a small request (docs/benchmarks.md).
+      ...(tracing ? [new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] })] : []),
       // Only queries inside a request or a job span: graphile-worker's idle
       // polling (two queries a second, outside any span) stays out.
       new PgInstrumentation({ requireParentSpan: true }),
@@ -128,10 +135,20 @@ export function startTelemetry(config: Config, logger: Logger): TelemetryState {
     ],
   });
   sdk.start();
+  const serverRequests =
+    readers.length > 0 && !tracing
+      ? createServerRequestHistogram(
+          metrics.getMeter(
+            httpInstrumentation.instrumentationName,
+            httpInstrumentation.instrumentationVersion,
+          ),
+        )
+      : undefined;
   return remember({
     status: readers.length > 0 ? 'running' : 'metrics-disabled',
     pullReader,
     options,
+    serverRequests,
     shutdown: () => sdk.shutdown(),
   });
 }

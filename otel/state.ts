@@ -1,3 +1,4 @@
+import type { Histogram } from '@opentelemetry/api';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 
 /**
@@ -19,6 +20,11 @@ export interface TelemetryState {
   /** Set when Prometheus pull is enabled. */
   readonly pullReader: MetricReader | undefined;
   readonly options: TelemetryOptions;
+  /**
+   * Set when the web app records http.server.request.duration itself
+   * (otel/http-server-metrics.ts): metrics on, traces off.
+   */
+  readonly serverRequests?: Histogram;
   shutdown(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import Koa from 'koa';
+import { serverRequestMetrics } from '../../otel/http-server-metrics';
 import { apiRoutes } from '../api/routes';
 import { bookmarkListRoutes } from '../bookmarks/list-routes';
 import { bookmarkRoutes } from '../bookmarks/routes';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Koa {
   const render = createRenderer({ config, allowRegistration: config.allowUserRegistration });
   const web: WebDeps = { ...deps, render };
 
+  app.use(serverRequestMetrics(new Set([config.metrics.path])));
   app.use(requestId());
   app.use(requestLog(logger, new Set([config.metrics.path, '/healthz', '/readyz'])));
   app.use(securityHeaders());

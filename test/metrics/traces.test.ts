@@ -65,6 +65,24 @@ async function startTraceReceiver() {
   };
 }
 
+/** The same requests in each mode; what the app's /metrics then says of them. */
+async function exercise(baseUrl: string, mode: string) {
+  const user = await aUser();
+  const created = await api(baseUrl, 'POST', '/api/v1/bookmarks', await aToken(user.id), {
+    url: `https://example.com/traced/${mode}`,
+  });
+  const list = await fetch(`${baseUrl}/bookmarks`);
+  const missing = await fetch(`${baseUrl}/no-such-page`);
+  const body = await (await fetch(`${baseUrl}/metrics`)).text();
+  const httpSeries = body
+    .split('\n')
+    .filter((line) => line.startsWith('http_server_request_duration_seconds_count{'))
+    .sort();
+  return { statuses: [created.status, list.status, missing.status], body, httpSeries };
+}
+
+const seriesByMode: Record<string, string[]> = {};
+
 let db: TestDatabase;
 test.before(async () => {
   db = await createTestDatabase();
@@ -73,79 +91,105 @@ test.after.always(async () => {
   await db?.close();
 });
 
-test('with OTEL_TRACES_EXPORTER=otlp a request is one trace: server span, router span, its queries', async (t) => {
-  const receiver = await startTraceReceiver();
-  t.teardown(receiver.close);
-  const app = spawnApp(['web'], {
-    DATABASE_URL: db.url,
-    PORT: String(await freePort()),
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'prometheus',
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-    OTEL_BSP_SCHEDULE_DELAY: '100',
-  });
-  t.teardown(() => app.child.kill('SIGKILL'));
-  const baseUrl = await waitForListening(app);
-  const user = await aUser();
-  const created = await api(baseUrl, 'POST', '/api/v1/bookmarks', await aToken(user.id), {
-    url: 'https://example.com/traced',
-  });
-  t.is(created.status, 201);
+test.serial(
+  'with OTEL_TRACES_EXPORTER=otlp a request is one trace: server span, router span, its queries',
+  async (t) => {
+    const receiver = await startTraceReceiver();
+    t.teardown(receiver.close);
+    const app = spawnApp(['web'], {
+      DATABASE_URL: db.url,
+      PORT: String(await freePort()),
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      METRICS_SCOPE_LABELS: 'true',
+    });
+    t.teardown(() => app.child.kill('SIGKILL'));
+    const baseUrl = await waitForListening(app);
+    const { statuses, httpSeries } = await exercise(baseUrl, 'traced');
+    t.deepEqual(statuses, [201, 200, 404]);
+    seriesByMode.traced = httpSeries;
 
-  const deadline = Date.now() + 20_000;
-  let server: ReceivedSpan | undefined;
-  while (Date.now() < deadline && !server) {
-    server = receiver.spans.find(
-      (s) => s.kind === 2 && s.attributes['http.route'] === '/api/v1/bookmarks',
+    const deadline = Date.now() + 20_000;
+    let server: ReceivedSpan | undefined;
+    while (Date.now() < deadline && !server) {
+      server = receiver.spans.find(
+        (s) => s.kind === 2 && s.attributes['http.route'] === '/api/v1/bookmarks',
+      );
+      if (!server) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (!server)
+      return t.fail(
+        `no server span for the POST; got ${receiver.spans.map((s) => s.name).join(', ')}`,
+      );
+    t.is(server.name, 'POST /api/v1/bookmarks');
+    // Give the batch processor a moment for the children that ended just before.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const trace = receiver.spans.filter((s) => s.traceId === server.traceId);
+    const ids = new Set(trace.map((s) => s.spanId));
+    const routers = trace.filter((s) => s.attributes['koa.type'] === 'router');
+    t.true(
+      routers.some((s) => s.parentSpanId === server.spanId),
+      'a Koa router span under the server span',
     );
-    if (!server) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (!server)
-    return t.fail(
-      `no server span for the POST; got ${receiver.spans.map((s) => s.name).join(', ')}`,
+    t.true(routers.every((s) => s.attributes['http.route'] === '/api/v1/bookmarks'));
+    const queries = trace.filter((s) => s.attributes['db.system.name'] === 'postgresql');
+    t.true(
+      queries.some((q) =>
+        q.attributes['db.query.text']?.toString().startsWith('insert into "bookmarks"'),
+      ),
+      'the INSERT is in the trace',
     );
-  t.is(server.name, 'POST /api/v1/bookmarks');
-  // Give the batch processor a moment for the children that ended just before.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const trace = receiver.spans.filter((s) => s.traceId === server.traceId);
-  const ids = new Set(trace.map((s) => s.spanId));
-  const routers = trace.filter((s) => s.attributes['koa.type'] === 'router');
+    t.true(queries.every((q) => q.parentSpanId !== undefined && ids.has(q.parentSpanId)));
+    t.false(
+      trace.some((s) => s.attributes['koa.type'] === 'middleware'),
+      'no spans for app.use() middleware layers',
+    );
+  },
+);
+
+test.serial(
+  'by default no spans are exported, and the request histogram still has its route',
+  async (t) => {
+    const receiver = await startTraceReceiver();
+    t.teardown(receiver.close);
+    const app = spawnApp(['web'], {
+      DATABASE_URL: db.url,
+      PORT: String(await freePort()),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      METRICS_SCOPE_LABELS: 'true',
+    });
+    t.teardown(() => app.child.kill('SIGKILL'));
+    const baseUrl = await waitForListening(app);
+    const { statuses, body, httpSeries } = await exercise(baseUrl, 'default');
+    t.deepEqual(statuses, [201, 200, 404]);
+    seriesByMode.default = httpSeries;
+    t.regex(
+      body,
+      /http_server_request_duration_seconds_count\{[^}]*http_route="\/bookmarks"[^}]*\} 1\b/,
+    );
+    t.regex(
+      body,
+      /http_server_request_duration_seconds_count\{[^}]*http_response_status_code="404"[^}]*\} 1\b/,
+    );
+    // The request's queries are counted, so they ran inside the request's context.
+    t.regex(
+      body,
+      /db_client_operation_duration_seconds_count\{[^}]*db_operation_name="INSERT"[^}]*\} [1-9]/,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    t.deepEqual(receiver.spans, []);
+  },
+);
+
+test.serial('the request histogram has the same series with traces on and off', (t) => {
+  // Traces on: instrumentation-http records it; off: otel/http-server-metrics.ts.
+  t.truthy(seriesByMode.traced && seriesByMode.default, 'both modes ran');
+  t.deepEqual(seriesByMode.default, seriesByMode.traced);
   t.true(
-    routers.some((s) => s.parentSpanId === server.spanId),
-    'a Koa router span under the server span',
-  );
-  t.true(routers.every((s) => s.attributes['http.route'] === '/api/v1/bookmarks'));
-  const queries = trace.filter((s) => s.attributes['db.system.name'] === 'postgresql');
-  t.true(
-    queries.some((q) =>
-      q.attributes['db.query.text']?.toString().startsWith('insert into "bookmarks"'),
+    (seriesByMode.default ?? []).some((line) =>
+      line.includes('otel_scope_name="@opentelemetry/instrumentation-http"'),
     ),
-    'the INSERT is in the trace',
   );
-  t.true(queries.every((q) => q.parentSpanId !== undefined && ids.has(q.parentSpanId)));
-  t.false(
-    trace.some((s) => s.attributes['koa.type'] === 'middleware'),
-    'no spans for app.use() middleware layers',
-  );
-});
-
-test('by default no spans are exported, and the request histogram still has its route', async (t) => {
-  const receiver = await startTraceReceiver();
-  t.teardown(receiver.close);
-  const app = spawnApp(['web'], {
-    DATABASE_URL: db.url,
-    PORT: String(await freePort()),
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-  });
-  t.teardown(() => app.child.kill('SIGKILL'));
-  const baseUrl = await waitForListening(app);
-  t.is((await fetch(`${baseUrl}/bookmarks`)).status, 200);
-  const body = await (await fetch(`${baseUrl}/metrics`)).text();
-  t.regex(
-    body,
-    /http_server_request_duration_seconds_count\{[^}]*http_route="\/bookmarks"[^}]*\} 1\b/,
-  );
-  t.regex(body, /db_client_operation_duration_seconds_count\{/);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  t.deepEqual(receiver.spans, []);
 });
