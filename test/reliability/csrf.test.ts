@@ -11,7 +11,7 @@ import type Koa from 'koa';
 import { createLogger } from '../../src/logging/logger';
 import { createApp } from '../../src/web/app';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { aUser } from '../helpers/factories';
+import { aToken, aUser } from '../helpers/factories';
 import { type Session, signIn } from './support';
 
 let app: TestApp;
@@ -152,4 +152,25 @@ test('an anonymous session without the token is refused too (login CSRF)', async
       t.is(missing.code, 'csrf_failed', `${method} ${path}`);
     }
   }
+});
+
+test('no session cookie for requests that need no token: health checks, feeds, static files, API tokens', async (t) => {
+  const user = await aUser();
+  const token = await aToken(user.id);
+  const quiet = [
+    await fetch(`${app.baseUrl}/healthz`),
+    await fetch(`${app.baseUrl}/u/${user.username}/feed.atom`),
+    await fetch(`${app.baseUrl}/static/app.css`),
+    await fetch(`${app.baseUrl}/api/v1/bookmarks`, {
+      headers: { authorization: `Bearer ${token}` },
+    }),
+  ];
+  for (const response of quiet) {
+    t.is(response.status, 200, response.url);
+    t.deepEqual(response.headers.getSetCookie(), [], response.url);
+  }
+  // A page with a form still gets its session and token.
+  const login = await fetch(`${app.baseUrl}/auth/login`);
+  t.true(login.headers.getSetCookie().some((c) => c.startsWith('pebbling.sid=')));
+  t.regex(await login.text(), /name="_csrf" value="[^"]{20,}"/);
 });

@@ -190,3 +190,16 @@ test('the /metrics scrape names no bookmark, tag, URL or title', async (t) => {
   );
   t.notRegex(metrics, /\.invalid|public-title|privowner/);
 });
+
+test('what a signed-in user or a token gets is marked private for caches; anonymous pages are not', async (t) => {
+  const page = await fetch(`${app.baseUrl}/u/privowner`, { headers: { cookie: owner.cookie } });
+  t.is(page.status, 200);
+  t.is(page.headers.get('cache-control'), 'private');
+  const apiList = await fetch(`${app.baseUrl}/api/v1/bookmarks`, {
+    headers: { authorization: `Bearer ${ownerToken}` },
+  });
+  t.is(apiList.headers.get('cache-control'), 'private');
+  const anonymous = await fetch(`${app.baseUrl}/u/privowner`);
+  t.is(anonymous.status, 200);
+  t.is(anonymous.headers.get('cache-control'), null);
+});

@@ -13,8 +13,18 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function csrfProtection(): Middleware {
   return async (ctx, next) => {
-    if (ctx.session && !ctx.session.csrf) ctx.session.csrf = randomBytes(24).toString('base64url');
-    ctx.state.csrfToken = ctx.session?.csrf;
+    // Made on first use (a page with a form, or a check): a health check, a
+    // feed reader or an API client gets no session cookie it never asked for.
+    Object.defineProperty(ctx.state, 'csrfToken', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        if (ctx.session && !ctx.session.csrf) {
+          ctx.session.csrf = randomBytes(24).toString('base64url');
+        }
+        return ctx.session?.csrf;
+      },
+    });
     if (SAFE_METHODS.has(ctx.method) || ctx.state.authMethod === 'token') return next();
     // An API call with no credentials at all has nothing to forge: let it reach
     // the route, which answers 401 (the API's answer to a missing token).

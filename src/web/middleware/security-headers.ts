@@ -6,6 +6,9 @@ export function securityHeaders(): Middleware {
     await next();
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'same-origin');
+    // What a signed-in person (or a token) sees may be private: no shared
+    // cache (a proxy, a CDN) may keep it for the next visitor.
+    if (ctx.state.user && !ctx.response.get('Cache-Control')) ctx.set('Cache-Control', 'private');
     if (ctx.response.is('html')) {
       ctx.set(
         'Content-Security-Policy',
