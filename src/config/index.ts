@@ -27,6 +27,11 @@ export interface Config {
     readonly heartbeatIntervalMs: number;
     /** A worker silent this long is dead: its locked jobs are unlocked for others. */
     readonly staleAfterMs: number;
+    /** Jobs fetched (and locked) per query by graphile-worker's local queue; below 2 = one at a time. */
+    readonly localQueueSize: number;
+    /** Completions (and failures) gathered this long into one query; -1 = one query each. */
+    readonly completeJobBatchDelayMs: number;
+    readonly failJobBatchDelayMs: number;
   };
   readonly metrics: {
     readonly enabled: boolean;
@@ -79,6 +84,7 @@ const DEFAULT_DURATION_BUCKETS = [
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const r: EnvReader = readEnv(env);
   const port = r.int('PORT', 3000, { min: 0, max: 65535 });
+  const workerConcurrency = r.int('WORKER_CONCURRENCY', 4, { min: 1, max: 64 });
   const host = r.string('HOST', '127.0.0.1');
   const metricsEnabled = r.bool('METRICS_ENABLED', true);
   const metricsExporter = r.list(
@@ -104,10 +110,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: r.optionalString('SECRET_KEY', { minLength: 32 }),
     allowUserRegistration: r.bool('ALLOW_USER_REGISTRATION', true),
     worker: {
-      concurrency: r.int('WORKER_CONCURRENCY', 4, { min: 1, max: 64 }),
+      concurrency: workerConcurrency,
       metricsPort: r.int('WORKER_METRICS_PORT', 9464, { min: 0, max: 65535 }),
       heartbeatIntervalMs: r.int('WORKER_HEARTBEAT_INTERVAL_MS', 5000, { min: 100, max: 600_000 }),
       staleAfterMs: r.int('WORKER_STALE_AFTER_MS', 30_000, { min: 500, max: 86_400_000 }),
+      localQueueSize: r.int('WORKER_LOCAL_QUEUE_SIZE', workerConcurrency + 1, {
+        min: 0,
+        max: 1000,
+      }),
+      completeJobBatchDelayMs: r.int('WORKER_COMPLETE_JOB_BATCH_DELAY_MS', 0, {
+        min: -1,
+        max: 10_000,
+      }),
+      failJobBatchDelayMs: r.int('WORKER_FAIL_JOB_BATCH_DELAY_MS', 0, { min: -1, max: 10_000 }),
     },
     metrics: {
       enabled: metricsEnabled,
