@@ -165,6 +165,10 @@ const BLOCK_TAGS = new Set([
 
 /** Text only: tags removed, entities decoded, whitespace collapsed. */
 export function toPlainText(html: string): string {
+  // Most titles have no markup and no entity: the parser would hand the text back as is.
+  if (!html.includes('<') && !html.includes('&')) {
+    return stripControls(html).replace(/\s+/g, ' ').trim();
+  }
   const out: string[] = [];
   let dropDepth = 0;
   const parser = new Parser(

@@ -199,3 +199,11 @@ test('NUL and control characters are stripped from text and raw JSON (PostgreSQL
   t.is(feed.items[0]!.title, 'abc');
   t.deepEqual(cleanJson({ 'k\u0000': ['v\u0000', 1, null] }), { k: ['v', 1, null] });
 });
+
+test('plain text without markup or entities skips the HTML parser with the same result', (t) => {
+  t.is(toPlainText('  Plain\n\ttitle\u0000 with   spaces \r\n'), 'Plain title with spaces');
+  t.is(toPlainText('no markup'), 'no markup');
+  t.is(toPlainText('a &lt;b&gt; c'), 'a <b> c');
+  t.is(toPlainText('<p>x</p>y'), 'x y');
+  t.is(toPlainText(''), '');
+});
