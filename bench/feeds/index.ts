@@ -33,6 +33,10 @@ const HOSTS = 8;
 const CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 4);
 /** A second configuration, to show what the worker's concurrency buys. */
 const HIGH_CONCURRENCY = Number(process.env.BENCH_FEEDS_HIGH_CONCURRENCY ?? 16);
+/** BENCH_FEEDS_QUICK=1: the main pass only, for quick comparisons; writes no result file. */
+const QUICK = process.env.BENCH_FEEDS_QUICK === '1';
+/** With BENCH_FEEDS_QUICK=1, BENCH_FEEDS_PROFILE=<dir> runs that pass's worker under --cpu-prof. */
+const QUICK_PROFILE = QUICK ? process.env.BENCH_FEEDS_PROFILE : undefined;
 
 interface Cycle {
   readonly seconds: number;
@@ -218,8 +222,8 @@ function whatStandsInTheWay(
       ? `WORKER_CONCURRENCY=${HIGH_CONCURRENCY} did help (${round(b.feedsPerSecond, 0)} feeds/s)`
       : `WORKER_CONCURRENCY=${HIGH_CONCURRENCY} did not help (${round(b.feedsPerSecond, 0)} feeds/s): the poll is bound by CPU, not by waiting`;
   return [
-    `What stands in the way of the first-poll target: the worker process spends ${round(first.workerCpuMsPerFeed)} ms of CPU per feed${parsingShare === undefined ? '' : ` (${round(parsingShare, 0)} % of it in @rowanmanning/feed-parser, fast-xml-parser and htmlparser2, per the profile)`}, and one Node process uses at most one core: its ceiling is ${round(1000 / first.workerCpuMsPerFeed, 0)} feeds/s even with PostgreSQL (${round(first.postgresCpuMsPerFeed)} ms per feed) on the other core. Parsing alone, without database or queue, ran at ${round(parseRate, 0)} feeds/s here (the baseline). 100 feeds/s on two cores needs a parser several times faster, or more cores for more worker processes; ${helped(first, high.first)}.`,
-    `What stands in the way of the 304 target: a not-modified poll still costs ${round(second.workerCpuMsPerFeed)} ms of worker CPU and ${round(per304 - second.workerCpuMsPerFeed)} ms of PostgreSQL CPU, seven round trips to PostgreSQL (graphile-worker get_job; the feed row; BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT; complete_job). With both cores fully used that is at most ${round(2000 / per304, 0)} feeds/s; 400 feeds/s needs under ${round(2000 / 400, 1)} ms of CPU per poll in all. What would get there (feeds and worker code, not changed here): on a 304, one UPDATE of the row already read instead of a transaction that reads it again FOR UPDATE; graphile-worker's localQueue (jobs fetched in batches) and completeJobBatchDelay (completions batched). ${helped(second, high.second)}.`,
+    `What stands in the way of the first-poll target: the worker process spends ${round(first.workerCpuMsPerFeed)} ms of CPU per feed${parsingShare === undefined ? '' : ` (${round(parsingShare, 0)} % of it in @rowanmanning/feed-parser, fast-xml-parser and htmlparser2, per the profile)`} and PostgreSQL ${round(first.postgresCpuMsPerFeed)} ms. One Node process uses at most one core: the worker's ceiling is ${round(1000 / first.workerCpuMsPerFeed, 0)} feeds/s; both cores fully used give at most ${round(2000 / (first.workerCpuMsPerFeed + first.postgresCpuMsPerFeed), 0)} feeds/s (worker and PostgreSQL together; the fixture server and other processes take their share too). 100 feeds/s on two cores needs under 20 ms of CPU per feed in all. Fetch + parse alone, without database or queue, ran at ${round(parseRate, 0)} feeds/s here (the baseline); ${helped(first, high.first)}.`,
+    `What stands in the way of the 304 target: a not-modified poll costs ${round(second.workerCpuMsPerFeed)} ms of worker CPU and ${round(per304 - second.workerCpuMsPerFeed)} ms of PostgreSQL CPU. Its round trips: the feed row, one conditional UPDATE (same xmin) and graphile-worker's job fetch and completion, which the local queue (WORKER_LOCAL_QUEUE_SIZE) and completion batching (WORKER_COMPLETE_JOB_BATCH_DELAY_MS) share between jobs. With both cores fully used that is at most ${round(2000 / per304, 0)} feeds/s; 400 feeds/s needs under ${round(2000 / 400, 1)} ms of CPU per poll in all. ${helped(second, high.second)}.`,
   ];
 }
 
@@ -259,7 +263,7 @@ async function main(): Promise<void> {
     try {
       await insertFeeds(knex, port);
       const workerEnv = { ...env, DATABASE_URL: url };
-      const pass = await runPass(knex, pg, port, workerEnv, config);
+      const pass = await runPass(knex, pg, port, workerEnv, config, QUICK_PROFILE);
       const { first, second, items } = pass;
       log(`${describeCycle('first cycle', first)}; ${items} items stored`);
       log(describeCycle('second cycle', second));
@@ -271,7 +275,7 @@ async function main(): Promise<void> {
       }
       rec.method.push(
         `${FEEDS} feeds × ${ITEMS} items (RSS 2.0, ~${round((ITEMS * 420) / 1024)} KiB each) served by bench/feeds/fixture-server.ts on ${HOSTS} loopback addresses (127.0.0.1–127.0.0.${HOSTS}), stable ETag/Last-Modified, 304 on If-None-Match.`,
-        `Worker: the app's worker process (\`dist/src/main.js worker\`, telemetry on) with FETCH_ALLOW_PRIVATE_NETWORKS=true (the fixture is on loopback), WORKER_CONCURRENCY=${CONCURRENCY}, FEED_PER_HOST_CONCURRENCY default (${config.feeds.perHostConcurrency}); the feeds spread over ${HOSTS} hosts, so the per-host limit allows ${HOSTS * config.feeds.perHostConcurrency} fetches at once, more than the worker runs.`,
+        `Worker: the app's worker process (\`dist/src/main.js worker\`, telemetry on) with FETCH_ALLOW_PRIVATE_NETWORKS=true (the fixture is on loopback), WORKER_CONCURRENCY=${CONCURRENCY}, graphile-worker's local queue ${config.worker.localQueueSize} jobs a fetch and completions batched (WORKER_COMPLETE_JOB_BATCH_DELAY_MS=${config.worker.completeJobBatchDelayMs}), FEED_PER_HOST_CONCURRENCY default (${config.feeds.perHostConcurrency}); the feeds spread over ${HOSTS} hosts, so the per-host limit allows ${HOSTS * config.feeds.perHostConcurrency} fetches at once, more than the worker runs.`,
         'Cycle: feed rows inserted directly with next_poll_at = now(); the bench calls scheduleFeedPolls (what the schedule_feed_polls cron task runs: one transaction, one job-keyed poll_feed job per due feed) and the clock stops when every feed row has last_polled_at ≥ the cycle start (checked every 20 ms). Checked: 1 000 × 200 and 50 000 items stored in cycle 1; 1 000 × 304 (last_status not_modified) in cycle 2. CPU per feed from /proc (worker process; PostgreSQL postmaster and backends).',
         `Also measured with WORKER_CONCURRENCY=${HIGH_CONCURRENCY} (a fresh pass: items deleted, validators cleared), to show whether the rate is bound by the worker's concurrency (waiting on PostgreSQL) or by CPU; when a target is missed, that pass runs under --cpu-prof for the profile below.`,
         `Baseline: the app's fetcher + parser + processor on the same ${FEEDS} URLs, ${CONCURRENCY} at a time, in one process, without database or queue (fetch alone: ${round(fetchOnly)} feeds/s).`,
@@ -297,6 +301,22 @@ async function main(): Promise<void> {
       });
       rec.raw = { first, second, direct200, direct304, fetchOnly };
       const missed = firstFigure.met === false || secondFigure.met === false;
+      if (QUICK) {
+        const file = QUICK_PROFILE ? newestProfile(QUICK_PROFILE) : undefined;
+        for (const [name, cycle] of [
+          ['first poll', first],
+          ['304 poll', second],
+        ] as const) {
+          if (file)
+            log(
+              [
+                `profile, ${name}:`,
+                ...formatProfile(summarizeProfile(file, 40, cycle.window), 20),
+              ].join('\n  '),
+            );
+        }
+        return;
+      }
       // A second pass at a higher concurrency; when a target was missed it
       // runs under --cpu-prof, which says where the worker's time goes.
       const profileDir = missed ? path.join(RESULTS_DIR, 'profiles', 'feeds-worker') : undefined;
