@@ -111,7 +111,7 @@ test('hostile documents: the same refusals as before', (t) => {
   t.throws(() => parseFeedDocument('<rss version="2.0"></rss>'), { message: /not a feed/ });
 });
 
-test('a huge feed: 5 000 items parse in linear time (the library alone took ~12 s), none lost', (t) => {
+test('a huge feed: 5 000 items parse in linear time (the library alone looked up the channel once per item), none lost', (t) => {
   const xml = benchFeed(1, 5000);
   const started = performance.now();
   const parsed = parseFeedDocument(xml);
