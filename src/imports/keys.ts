@@ -11,7 +11,8 @@
  * transaction (SET LOCAL session_replication_role = replica).
  *
  * Only when that skips nothing else: the connection's role may set the
- * parameter (a superuser, or GRANT SET ON PARAMETER session_replication_role),
+ * parameter (a superuser, or GRANT SET ON PARAMETER session_replication_role;
+ * PostgreSQL 15 or later),
  * bookmarks and bookmark_tags carry no trigger of their own, and their foreign
  * keys are exactly the three the import enforces itself. Otherwise batches are
  * written with the ordinary per-row triggers.
@@ -26,9 +27,11 @@ const ENFORCED = [
 ].join(',');
 
 export async function canCheckKeysSetWise(client: pg.Client): Promise<boolean> {
-  const { rows } = await client.query<{ allowed: boolean; triggers: number; keys: string }>({
-    name: 'import_key_check_mode',
-    text: `SELECT has_parameter_privilege('session_replication_role', 'SET') AS allowed,
+  // has_parameter_privilege is PostgreSQL 15+: older servers get the triggers.
+  const answer = await client
+    .query<{ allowed: boolean; triggers: number; keys: string }>({
+      name: 'import_key_check_mode',
+      text: `SELECT has_parameter_privilege('session_replication_role', 'SET') AS allowed,
              (SELECT count(*)::int FROM pg_trigger
                WHERE tgrelid IN ('bookmarks'::regclass, 'bookmark_tags'::regclass)
                  AND NOT tgisinternal) AS triggers,
@@ -38,7 +41,8 @@ export async function canCheckKeysSetWise(client: pg.Client): Promise<boolean> {
                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
                  WHERE c.contype = 'f'
                    AND c.conrelid IN ('bookmarks'::regclass, 'bookmark_tags'::regclass)) f) AS keys`,
-  });
-  const row = rows[0];
+    })
+    .catch(() => undefined);
+  const row = answer?.rows[0];
   return row?.allowed === true && row.triggers === 0 && row.keys === ENFORCED;
 }
