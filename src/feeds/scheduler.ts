@@ -3,8 +3,8 @@
  * feed (refresh.ts); the per-host limit lives in the worker (host-limiter.ts).
  */
 import type { Knex } from 'knex';
+import type { TaskName, TaskPayloads } from '../../tasks/payloads';
 import type { Config } from '../config';
-import { addJob } from '../jobs';
 import { Feed } from './models';
 
 /** At most this many polls are queued per scheduler run; the rest wait a run. */
@@ -71,9 +71,27 @@ export async function scheduleFeedPolls(deps: {
     const ids = rows.map((row) => row.id);
     const lease = new Date(now.getTime() + deps.config.feeds.pollIntervalMinutes * 60_000);
     await Feed.query(trx).patch({ next_poll_at: lease }).whereIn('id', ids);
-    for (const id of ids) {
-      await addJob(trx, 'poll_feed', { feedId: id }, { jobKey: pollJobKey(id) });
-    }
+    await addPollJobs(trx, ids);
     return { queued: ids.length };
   });
+}
+
+/**
+ * One poll_feed job per feed, all in one statement (graphile-worker's
+ * add_jobs, as its own addJobs helper calls it): a cycle of thousands of feeds
+ * is one round trip, not one each, and the worker is notified once. Job keys
+ * behave as with addJob: a queued poll is replaced; a running one keeps going
+ * and a new one is queued beside it.
+ */
+async function addPollJobs(trx: Knex.Transaction, feedIds: readonly number[]): Promise<void> {
+  const identifier: TaskName = 'poll_feed';
+  const specs = feedIds.map((feedId) => {
+    const payload: TaskPayloads['poll_feed'] = { feedId };
+    return { identifier, payload, job_key: pollJobKey(feedId) };
+  });
+  await trx.raw(
+    `select 1 from graphile_worker.add_jobs(
+       array(select json_populate_recordset(null::graphile_worker.job_spec, ?::json)), false)`,
+    [JSON.stringify(specs)],
+  );
 }
