@@ -363,7 +363,16 @@ async function main(): Promise<void> {
             );
           }
         }
-        rec.notes.push(...whatStandsInTheWay(first, second, high, direct200, shares['first poll']));
+        const [firstNote, secondNote] = whatStandsInTheWay(
+          first,
+          second,
+          high,
+          direct200,
+          shares['first poll'],
+        );
+        // Only for the target that was missed.
+        if (firstFigure.met === false) rec.notes.push(firstNote!);
+        if (secondFigure.met === false) rec.notes.push(secondNote!);
       }
     } finally {
       await knex.destroy();
