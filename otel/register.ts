@@ -3,6 +3,7 @@
  * instrumentations patch http, Koa and pg before anything requires them.
  * Imports only the config and the logger, never Koa or the database.
  */
+import './compile-cache';
 import { ConfigError, loadConfig } from '../src/config';
 import { createLogger } from '../src/logging/logger';
 import { startTelemetry } from './sdk';

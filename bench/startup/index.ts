@@ -163,7 +163,6 @@ async function main(): Promise<void> {
   const nodeMs: number[] = [];
   const preloadMs: number[] = [];
   const loadMs: number[] = [];
-  const sdkNodeMs: number[] = [];
   const cachedLoadMs: number[] = [];
   const preload = ['--require', './dist/otel/register.js'];
   // What `make run` loads before PostgreSQL is needed: the preload, then the modules of mode all.
@@ -180,12 +179,11 @@ async function main(): Promise<void> {
       makeCheckMs.push(await timeCommand('make', ['-s', '-n', '-o', MAKE_DEPS, MAKE_BUILT]));
       nodeMs.push(await timeCommand(process.execPath, ['-e', '0']));
       preloadMs.push(await timeCommand(process.execPath, [...preload, '-e', 'process.exit(0)']));
-      loadMs.push(await timeCommand(process.execPath, loadApp));
+      loadMs.push(
+        await timeCommand(process.execPath, loadApp, { NODE_DISABLE_COMPILE_CACHE: '1' }),
+      );
       cachedLoadMs.push(
         await timeCommand(process.execPath, loadApp, { NODE_COMPILE_CACHE: compileCache }),
-      );
-      sdkNodeMs.push(
-        await timeCommand(process.execPath, ['-e', "require('@opentelemetry/sdk-node')"]),
       );
     }
   } finally {
@@ -195,7 +193,7 @@ async function main(): Promise<void> {
   rec.method.push(
     `make = \`make -o ${MAKE_DEPS} -o ${MAKE_BUILT} run\` (node_modules installed and dist/ built once before the rounds: -o keeps make from running npm ci or tsc), i.e. node with the telemetry preload and Node's compile cache, mode all (web + worker), embedded PostgreSQL under a new temporary DATA_DIR, LOG_LEVEL=info.`,
     `Time from spawn to the first 200 on /healthz, polled every 10 ms; ${ROUNDS} rounds, medians. "existing" starts again on the DATA_DIR the fresh start left (PostgreSQL stopped cleanly in between).`,
-    'Baseline: `node --require ./dist/otel/register.js dist/src/main.js all` directly (no make, no compile cache).',
+    'Baseline: `node --require ./dist/otel/register.js dist/src/main.js all` directly (no make; otel/register.js turns on the compile cache in node_modules/.cache itself).',
   );
   rec.add({
     id: 'startup.fresh',
@@ -226,16 +224,16 @@ async function main(): Promise<void> {
   const nodeExisting = med('node:existing', 'totalMs');
   const otelOff = med('node-otel-off:existing', 'totalMs');
   rec.notes.push(
-    `Where the time goes (existing DATA_DIR, medians): \`make run\` ${med('make:existing', 'totalMs')} ms = make finding nothing to rebuild (${median(makeCheckMs)} ms alone) + the node start with Node's compile cache; the node start without make and without the cache: ${nodeExisting} ms. In a process that only loads and exits: Node itself ${median(nodeMs)} ms; with the telemetry preload (otel/register.js) ${preloaded} ms (@opentelemetry/sdk-node alone ${median(sdkNodeMs)} ms, as it loads every exporter it can configure); with the preload and the app's modules for mode all ${load} ms (${median(cachedLoadMs)} ms with the compile cache warm). The embedded PostgreSQL boots while those modules load; its "started" line comes once they are loaded (${med('node:existing', 'pgMs')} ms), web listening at ${med('node:existing', 'listeningMs')} ms. With OTEL_SDK_DISABLED=true the node start takes ${otelOff} ms (the preload still loads the OpenTelemetry modules then; it only skips starting them, and so the require hooks).`,
+    `Where the time goes (existing DATA_DIR, medians): \`make run\` ${med('make:existing', 'totalMs')} ms = make finding nothing to rebuild (${median(makeCheckMs)} ms alone) + the node start with Node's compile cache; the node start without make: ${nodeExisting} ms. In a process that only loads and exits: Node itself ${median(nodeMs)} ms; with the telemetry preload (otel/register.js) ${preloaded} ms; with the preload and the app's modules for mode all ${load} ms without the compile cache (NODE_DISABLE_COMPILE_CACHE=1), ${median(cachedLoadMs)} ms with it warm. The embedded PostgreSQL boots while those modules load; its "started" line comes once they are loaded (${med('node:existing', 'pgMs')} ms), web listening at ${med('node:existing', 'listeningMs')} ms. With OTEL_SDK_DISABLED=true the node start takes ${otelOff} ms (the preload still loads the OpenTelemetry modules then; it only skips starting them, and so the require hooks).`,
     `New DATA_DIR: node start ${med('node:fresh', 'totalMs')} ms; initdb runs while the modules load, then PostgreSQL starts and CREATE DATABASE (logged at ${med('node:fresh', 'pgMs')} ms); migrations and listening after that (${med('node:fresh', 'listeningMs')} ms).`,
   );
   if (rec.figures.some((f) => f.met === false)) {
     rec.notes.push(
-      `What stands between \`make run\` on an existing DATA_DIR and 2 s: the telemetry preload (${preloaded - median(nodeMs)} ms over bare Node; otel/, not changed here: starting the SDK without @opentelemetry/sdk-node would leave the gRPC, protobuf, Zipkin and logs packages unloaded, sdk-node alone ${median(sdkNodeMs)} ms) and the app's modules (${load - preloaded} ms, required through the instrumentations' require hooks).`,
+      `What stands between \`make run\` on an existing DATA_DIR and 2 s: the telemetry preload (${preloaded - median(nodeMs)} ms over bare Node) and the app's modules (${load - preloaded} ms without the compile cache, required through the instrumentations' require hooks).`,
     );
   }
   for (const line of rec.notes) log(line);
-  rec.raw = { runs, makeCheckMs, nodeMs, preloadMs, loadMs, cachedLoadMs, sdkNodeMs };
+  rec.raw = { runs, makeCheckMs, nodeMs, preloadMs, loadMs, cachedLoadMs };
   rec.write();
 }
 
