@@ -174,3 +174,21 @@ test('no session cookie for requests that need no token: health checks, feeds, s
   t.true(login.headers.getSetCookie().some((c) => c.startsWith('pebbling.sid=')));
   t.regex(await login.text(), /name="_csrf" value="[^"]{20,}"/);
 });
+
+test('the logout form on an error page works (its token was saved with the session)', async (t) => {
+  await aUser({ username: 'csrferrorpage' });
+  const signedIn = await signIn(app.baseUrl, 'csrferrorpage');
+  const missing = await fetch(`${app.baseUrl}/bookmarks/999999999`, {
+    headers: { cookie: signedIn.cookie },
+  });
+  t.is(missing.status, 404);
+  const token = /name="_csrf" value="([^"]+)"/.exec(await missing.text())?.[1];
+  t.truthy(token);
+  const logout = await fetch(`${app.baseUrl}/auth/logout`, {
+    method: 'POST',
+    headers: { cookie: signedIn.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token ?? '' }),
+    redirect: 'manual',
+  });
+  t.is(logout.status, 302);
+});

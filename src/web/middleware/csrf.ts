@@ -13,17 +13,22 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function csrfProtection(): Middleware {
   return async (ctx, next) => {
-    // Made on first use (a page with a form, or a check): a health check, a
-    // feed reader or an API client gets no session cookie it never asked for.
+    // A signed-in session always has its token: an error page (rendered after
+    // the session was saved) still shows a logout form that must work. For
+    // everyone else it is made on first use (a page with a form, or a check),
+    // so a health check, a feed reader or an API client gets no session
+    // cookie it never asked for.
+    const makeToken = () => {
+      if (ctx.session && !ctx.session.csrf) {
+        ctx.session.csrf = randomBytes(24).toString('base64url');
+      }
+      return ctx.session?.csrf;
+    };
+    if (ctx.session?.uid) makeToken();
     Object.defineProperty(ctx.state, 'csrfToken', {
       configurable: true,
       enumerable: true,
-      get: () => {
-        if (ctx.session && !ctx.session.csrf) {
-          ctx.session.csrf = randomBytes(24).toString('base64url');
-        }
-        return ctx.session?.csrf;
-      },
+      get: makeToken,
     });
     if (SAFE_METHODS.has(ctx.method) || ctx.state.authMethod === 'token') return next();
     // An API call with no credentials at all has nothing to forge: let it reach
