@@ -40,6 +40,7 @@ import type { Logger } from '../src/logging/logger';
 import { version } from '../src/version';
 import { installDiagLogger } from './diag-logger';
 import { createServerRequestHistogram } from './http-server-metrics';
+import { PgMetricsInstrumentation } from './pg-metrics';
 import { PullMetricReader } from './pull-reader';
 import { setTelemetry, type TelemetryState } from './state';
 
@@ -180,12 +181,22 @@ function instrumentations(http: HttpInstrumentation, tracing: boolean): Instrume
     // of the rest of telemetry on a small request (docs/benchmarks.md).
     ...(tracing ? [new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] })] : []),
     // Only queries inside a request or a job span: graphile-worker's idle
-    // polling (two queries a second, outside any span) stays out.
-    new PgInstrumentation({ requireParentSpan: true }),
+    // polling (two queries a second, outside any span) stays out. Without
+    // traces, otel/pg-metrics.ts records the same histogram for less.
+    tracing ? new PgInstrumentation({ requireParentSpan: true }) : pgMetrics(),
     new UndiciInstrumentation(),
     new RuntimeNodeInstrumentation(),
     new HostMetricsInstrumentation({ metricGroups: ['process.cpu', 'process.memory'] }),
   ];
+}
+
+function pgMetrics(): PgMetricsInstrumentation {
+  // Only for its name and version (the scope of the series); it patches nothing.
+  const reference = new PgInstrumentation({ enabled: false });
+  return new PgMetricsInstrumentation(
+    reference.instrumentationName,
+    reference.instrumentationVersion,
+  );
 }
 
 function loadOtlpMetricExporter(): typeof import('@opentelemetry/exporter-metrics-otlp-http') {

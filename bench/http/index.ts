@@ -183,7 +183,7 @@ const VARIANTS: readonly Variant[] = [
 const DIAGNOSIS_ROUNDS = 2;
 
 const WHAT_IS_LEFT =
-  'What is left of telemetry per request, with no trace exporter (otel/sdk.ts): no span is recorded (the sampler is off); http.server.request.duration is recorded by one Koa middleware (otel/http-server-metrics.ts) that also runs the request in a context holding an unsampled span; instrumentation-pg wraps every query (a bookmark POST makes about a dozen) to record db.client.operation.duration; runtime and host metrics are read when scraped. The variant rows measure what the pg part costs.';
+  'What is left of telemetry per request, with no trace exporter (otel/sdk.ts): no span is recorded; http.server.request.duration is recorded by one Koa middleware (otel/http-server-metrics.ts) that also runs the request in a context holding an unsampled span; each query is timed by otel/pg-metrics.ts for db.client.operation.duration (a bookmark POST makes about a dozen); runtime and host metrics are read when scraped. The variant rows measure what the query timing costs.';
 const DIAGNOSIS_SECONDS = 4;
 
 /**
@@ -313,7 +313,7 @@ async function main(): Promise<void> {
     for (const mode of ['on', 'off'] as const) await servers[mode]!.child.stop();
 
     rec.method.push(
-      'Server: the app as `npm start` runs it (`node --require ./dist/otel/register.js dist/src/main.js web`), web process only (no worker, so queued unfurl jobs do not fetch anything), LOG_LEVEL=warn (no per-request log lines, so the comparison is telemetry alone), default telemetry (Prometheus pull reader; http.server.request.duration from otel/http-server-metrics.ts; pg, undici, outgoing-http, runtime and host instrumentations; no trace exporter, so no span is recorded).',
+      'Server: the app as `npm start` runs it (`node --require ./dist/otel/register.js dist/src/main.js web`), web process only (no worker, so queued unfurl jobs do not fetch anything), LOG_LEVEL=warn (no per-request log lines, so the comparison is telemetry alone), default telemetry (Prometheus pull reader; http.server.request.duration from otel/http-server-metrics.ts, db.client.operation.duration from otel/pg-metrics.ts; undici, outgoing-http, runtime and host instrumentations; no trace exporter, so no span is recorded).',
       'Baseline: the same with OTEL_SDK_DISABLED=true. Each server has its own database, seeded identically (user and token through the CLI, 50 public bookmarks through the API).',
       `Load: autocannon in a separate process, ${CONNECTIONS} connections, ${WARM_SECONDS} s warm-up per server and scenario, then ${PAIRS * 2} runs of ${SECONDS} s alternating ${order(PAIRS).join(', ')}; figures are medians of the runs. Requests/s counts 2xx answers only (any non-2xx fails the bench). /metrics is not scraped during the runs.`,
       POSTGRES_NOTE,

@@ -78,10 +78,20 @@ async function exercise(baseUrl: string, mode: string) {
     .split('\n')
     .filter((line) => line.startsWith('http_server_request_duration_seconds_count{'))
     .sort();
-  return { statuses: [created.status, list.status, missing.status], body, httpSeries };
+  // Label sets only: the two apps' background queries differ in number.
+  const dbSeries = [
+    ...new Set(
+      body
+        .split('\n')
+        .filter((line) => line.startsWith('db_client_operation_duration_seconds_count{'))
+        .map((line) => line.slice(0, line.lastIndexOf(' '))),
+    ),
+  ].sort();
+  return { statuses: [created.status, list.status, missing.status], body, httpSeries, dbSeries };
 }
 
 const seriesByMode: Record<string, string[]> = {};
+const dbSeriesByMode: Record<string, string[]> = {};
 
 let db: TestDatabase;
 test.before(async () => {
@@ -107,9 +117,10 @@ test.serial(
     });
     t.teardown(() => app.child.kill('SIGKILL'));
     const baseUrl = await waitForListening(app);
-    const { statuses, httpSeries } = await exercise(baseUrl, 'traced');
+    const { statuses, httpSeries, dbSeries } = await exercise(baseUrl, 'traced');
     t.deepEqual(statuses, [201, 200, 404]);
     seriesByMode.traced = httpSeries;
+    dbSeriesByMode.traced = dbSeries;
 
     const deadline = Date.now() + 20_000;
     let server: ReceivedSpan | undefined;
@@ -162,9 +173,10 @@ test.serial(
     });
     t.teardown(() => app.child.kill('SIGKILL'));
     const baseUrl = await waitForListening(app);
-    const { statuses, body, httpSeries } = await exercise(baseUrl, 'default');
+    const { statuses, body, httpSeries, dbSeries } = await exercise(baseUrl, 'default');
     t.deepEqual(statuses, [201, 200, 404]);
     seriesByMode.default = httpSeries;
+    dbSeriesByMode.default = dbSeries;
     t.regex(
       body,
       /http_server_request_duration_seconds_count\{[^}]*http_route="\/bookmarks"[^}]*\} 1\b/,
@@ -183,10 +195,14 @@ test.serial(
   },
 );
 
-test.serial('the request histogram has the same series with traces on and off', (t) => {
-  // Traces on: instrumentation-http records it; off: otel/http-server-metrics.ts.
+test.serial('the request and query histograms have the same series with traces on and off', (t) => {
+  // Traces on: instrumentation-http and -pg record them; off: otel/http-server-metrics.ts and otel/pg-metrics.ts.
   t.truthy(seriesByMode.traced && seriesByMode.default, 'both modes ran');
   t.deepEqual(seriesByMode.default, seriesByMode.traced);
+  t.true(
+    (dbSeriesByMode.default ?? []).some((line) => line.includes('db_operation_name="INSERT"')),
+  );
+  t.deepEqual(dbSeriesByMode.default, dbSeriesByMode.traced);
   t.true(
     (seriesByMode.default ?? []).some((line) =>
       line.includes('otel_scope_name="@opentelemetry/instrumentation-http"'),
