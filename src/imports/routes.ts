@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { AppError } from '../errors';
+import { AppError, notFound } from '../errors';
 import type { WebDeps } from '../web/app';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { bodyOf, parseForm, parseOrThrow } from '../web/validate';
@@ -103,8 +103,10 @@ export function importRoutes({ config, render, db }: WebDeps): Router {
   });
 
   router.get('/api/v1/imports/:id', requireUser(), async (ctx) => {
-    const { id } = parseOrThrow(jobIdParam, ctx.params);
-    ctx.body = presentImportJob(await getImportJob(db.knex, ctx.state.user!, id));
+    // A malformed id names no import: 404, as for bookmarks and feeds.
+    const parsed = jobIdParam.safeParse(ctx.params);
+    if (!parsed.success) throw notFound('There is no such import.');
+    ctx.body = presentImportJob(await getImportJob(db.knex, ctx.state.user!, parsed.data.id));
   });
 
   return router;

@@ -166,7 +166,7 @@ test('options: skip keeps mine, overwrite replaces them; extra tags and private 
   t.is(a.created_at.getTime(), 1_700_000_000_000);
 });
 
-test('API: 401 without a token, 422 for a bad option, 404 for someone else’s import, a list of my imports', async (t) => {
+test('API: 401 without a token, 422 for a bad option, 404 for someone else’s import or a malformed id, a list of my imports', async (t) => {
   const none = await fetch(`${app.baseUrl}/api/v1/imports`, {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream' },
@@ -187,7 +187,7 @@ test('API: 401 without a token, 422 for a bad option, 404 for someone else’s i
   const peek = await api(app.baseUrl, 'GET', `/api/v1/imports/${ok.json.id}`, other);
   t.is(peek.status, 404);
   t.is((await api(app.baseUrl, 'GET', '/api/v1/imports/999999', token)).status, 404);
-  t.is((await api(app.baseUrl, 'GET', '/api/v1/imports/abc', token)).status, 422);
+  t.is((await api(app.baseUrl, 'GET', '/api/v1/imports/abc', token)).status, 404);
   const list = await api(app.baseUrl, 'GET', '/api/v1/imports', token);
   t.is(list.status, 200);
   t.deepEqual(
