@@ -6,7 +6,7 @@
  * are deliberately not spans (otel/sdk.ts says why).
  */
 import http from 'node:http';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { api } from '../helpers/client';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { aToken, aUser } from '../helpers/factories';
@@ -94,6 +94,22 @@ const seriesByMode: Record<string, string[]> = {};
 const dbSeriesByMode: Record<string, string[]> = {};
 
 let db: TestDatabase;
+
+/** A trace receiver, and a web process that would send its spans there. */
+async function startWeb(t: ExecutionContext, env: Record<string, string>) {
+  const receiver = await startTraceReceiver();
+  t.teardown(receiver.close);
+  const app = spawnApp(['web'], {
+    DATABASE_URL: db.url,
+    PORT: String(await freePort()),
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    METRICS_SCOPE_LABELS: 'true',
+    ...env,
+  });
+  t.teardown(() => app.child.kill('SIGKILL'));
+  return { receiver, baseUrl: await waitForListening(app) };
+}
+
 test.before(async () => {
   db = await createTestDatabase();
 });
@@ -104,19 +120,11 @@ test.after.always(async () => {
 test.serial(
   'with OTEL_TRACES_EXPORTER=otlp a request is one trace: server span, router span, its queries',
   async (t) => {
-    const receiver = await startTraceReceiver();
-    t.teardown(receiver.close);
-    const app = spawnApp(['web'], {
-      DATABASE_URL: db.url,
-      PORT: String(await freePort()),
+    const { receiver, baseUrl } = await startWeb(t, {
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_METRICS_EXPORTER: 'prometheus',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '100',
-      METRICS_SCOPE_LABELS: 'true',
     });
-    t.teardown(() => app.child.kill('SIGKILL'));
-    const baseUrl = await waitForListening(app);
     const { statuses, httpSeries, dbSeries } = await exercise(baseUrl, 'traced');
     t.deepEqual(statuses, [201, 200, 404]);
     seriesByMode.traced = httpSeries;
@@ -163,16 +171,7 @@ test.serial(
 test.serial(
   'by default no spans are exported, and the request histogram still has its route',
   async (t) => {
-    const receiver = await startTraceReceiver();
-    t.teardown(receiver.close);
-    const app = spawnApp(['web'], {
-      DATABASE_URL: db.url,
-      PORT: String(await freePort()),
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      METRICS_SCOPE_LABELS: 'true',
-    });
-    t.teardown(() => app.child.kill('SIGKILL'));
-    const baseUrl = await waitForListening(app);
+    const { receiver, baseUrl } = await startWeb(t, {});
     const { statuses, body, httpSeries, dbSeries } = await exercise(baseUrl, 'default');
     t.deepEqual(statuses, [201, 200, 404]);
     seriesByMode.default = httpSeries;
