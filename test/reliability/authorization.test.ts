@@ -13,7 +13,7 @@ import test, { type ExecutionContext } from 'ava';
 import { createOrUpdateBookmark } from '../../src/bookmarks';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { aToken, aUser } from '../helpers/factories';
-import { type Session, signIn } from './support';
+import { anonymousSession, type Session, signIn } from './support';
 
 type Actor = 'anonymous' | 'owner' | 'other';
 
@@ -39,14 +39,7 @@ test.before(async () => {
   tokens.other = await aToken(other.id);
   sessions.owner = await signIn(app.baseUrl, 'authzowner');
   sessions.other = await signIn(app.baseUrl, 'authzother');
-  const page = await fetch(`${app.baseUrl}/auth/login`);
-  sessions.anonymous = {
-    cookie: page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; '),
-    csrf: /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '',
-  };
+  sessions.anonymous = await anonymousSession(app.baseUrl);
 });
 test.after.always(async () => {
   await app?.stop();

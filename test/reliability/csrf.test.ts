@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logging/logger';
 import { createApp } from '../../src/web/app';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { aToken, aUser } from '../helpers/factories';
-import { type Session, signIn } from './support';
+import { anonymousSession, type Session, signIn } from './support';
 
 let app: TestApp;
 let session: Session;
@@ -22,15 +22,7 @@ test.before(async () => {
   app = await startTestApp({}, 'web');
   await aUser({ username: 'csrfvictim' });
   session = await signIn(app.baseUrl, 'csrfvictim');
-  // An anonymous session that has a token: only the login is missing.
-  const page = await fetch(`${app.baseUrl}/auth/login`);
-  anonymous = {
-    cookie: page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; '),
-    csrf: /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '',
-  };
+  anonymous = await anonymousSession(app.baseUrl);
 });
 test.after.always(async () => {
   await app?.stop();
