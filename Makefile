@@ -40,12 +40,10 @@ $(BUILT): $(DEPS) tsconfig.json $(SOURCES)
 	@mv $@.next $@
 
 # What `npm start` runs, without npm and without the build when nothing changed.
-# exec: the shell gives way to node; make waits and passes signals on. Node's
-# compile cache (checked against each file's contents) saves re-compiling the
-# ~2500 modules loaded at start-up.
+# exec: the shell gives way to node; make waits and passes signals on. (The
+# preload turns on Node's compile cache itself: otel/compile-cache.ts.)
 run: $(BUILT)
-	NODE_COMPILE_CACHE=$(CURDIR)/node_modules/.cache/node-compile-cache \
-	  exec $(NODE) --require ./dist/otel/register.js dist/src/main.js all
+	exec $(NODE) --require ./dist/otel/register.js dist/src/main.js all
 
 test: $(DEPS)
 	npm run -s typecheck

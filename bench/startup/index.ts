@@ -1,9 +1,9 @@
 /**
  * Startup: `make run` to the first 200 on /healthz, with a new DATA_DIR
  * (initdb, create database, migrations) and with an existing one, nothing to
- * rebuild. Baseline: the same start without make and without Node's compile
- * cache (`node --require … dist/src/main.js all`, what `npm start` runs after
- * building). A breakdown (make, telemetry preload, module loading,
+ * rebuild. Baseline: the same start without make (`node --require …
+ * dist/src/main.js all`, what `npm start` runs after building; the preload
+ * turns on Node's compile cache in both). A breakdown (make, telemetry preload, module loading,
  * PostgreSQL, listening) says where the time goes.
  */
 import fs from 'node:fs';
