@@ -17,8 +17,8 @@ export function readRecords(
   encoding: string,
   summary: HtmlSummary,
 ): AsyncGenerator<RawRecord[]> {
+  if (format === 'netscape') return parseNetscape(filePath, encoding, summary);
   const chunks = readText(filePath, encoding);
-  if (format === 'netscape') return parseNetscape(chunks, summary);
   const toRecord = format === 'pinboard' ? pinboardRecord : activityRecord;
   return mapJson(readJsonRecords(chunks, format === 'pinboard' ? 'array' : 'collection'), toRecord);
 }

@@ -1,123 +1,90 @@
 /**
- * Netscape bookmark HTML, streamed: `<DT><A HREF ADD_DATE LAST_MODIFIED TAGS
- * PRIVATE>title</A>` then an optional `<DD>` description, inside nested
- * `<DL>` folders (browsers, Pinboard, linkding, Shaarli). Pocket's variant
- * (`<li><a href time_added tags>`) is read too. Every `<a href>` is a record,
- * wherever it sits. htmlparser2 is fed chunk by chunk, so memory does not grow
- * with the file.
+ * Netscape bookmark HTML, streamed chunk by chunk, so memory does not grow
+ * with the file. Records are read by the fast scanner (netscape-scanner.ts);
+ * a file with markup it does not read exactly like htmlparser2 is read again
+ * from the start with htmlparser2, and the records already handed on are not
+ * handed on twice. What a record is lives in netscape-records.ts, for both.
  */
 import { Parser } from 'htmlparser2';
-import { MAX_DESCRIPTION_LENGTH, parseEpoch, type RawRecord } from '../records';
+import type { RawRecord } from '../records';
+import { readText } from '../text';
+import { NetscapeRecords } from './netscape-records';
+import { NetscapeScanner, UnsupportedMarkup } from './netscape-scanner';
 
 /** What the parse learned about the file as a whole. */
 export interface HtmlSummary {
   /** The file ended inside a list: it was probably cut short. */
   truncated: boolean;
+  /** Which reader read the whole file (for tests and diagnosis). */
+  reader?: 'scanner' | 'htmlparser2';
 }
 
-const MAX_TITLE_CHARS = 4096;
-
-/** Tags that end the pending record (and its description). */
-const BOUNDARY_OPEN = new Set(['a', 'dt', 'h1', 'h2', 'h3', 'dl', 'li', 'ul', 'ol', 'hr']);
-const BOUNDARY_CLOSE = new Set(['dl', 'ul', 'ol', 'li', 'body', 'html']);
-const LISTS = new Set(['dl', 'ul', 'ol']);
-
-interface Pending {
-  url: string | undefined;
-  attribs: Record<string, string>;
-  title: string;
-  description: string;
-  inTitle: boolean;
-  inDescription: boolean;
-}
-
-export async function* parseNetscape(
-  chunks: AsyncIterable<string>,
+export function parseNetscape(
+  filePath: string,
+  encoding: string,
   summary: HtmlSummary,
 ): AsyncGenerator<RawRecord[]> {
-  const ready: RawRecord[] = [];
-  let index = 0;
-  let pending: Pending | undefined;
-  let listDepth = 0;
+  return readNetscape(() => readText(filePath, encoding), summary);
+}
 
-  const finish = () => {
-    if (!pending) return;
-    const { attribs } = pending;
-    const createdAt = parseEpoch(attribs.add_date ?? attribs.time_added);
-    ready.push({
-      index: index++,
-      url: pending.url,
-      title: pending.title,
-      description: pending.description,
-      tags: splitTags(attribs.tags ?? attribs.tag),
-      createdAt,
-      updatedAt: parseEpoch(attribs.last_modified) ?? createdAt,
-      private: isTrue(attribs.private),
-      feedUrl: attribs.feed_url ?? attribs.feedurl,
-    });
-    pending = undefined;
-  };
+/** `read` gives the file's text in chunks, from the start, each time it is called. */
+export async function* readNetscape(
+  read: () => AsyncIterable<string>,
+  summary: HtmlSummary,
+): AsyncGenerator<RawRecord[]> {
+  let handedOn = 0;
+  try {
+    const records = new NetscapeRecords();
+    const scanner = new NetscapeScanner(records);
+    for await (const chunk of read()) {
+      scanner.write(chunk);
+      if (records.ready.length > 0) {
+        const ready = records.ready;
+        records.ready = [];
+        handedOn += ready.length;
+        yield ready;
+      }
+    }
+    scanner.end();
+    summary.truncated = records.truncated;
+    summary.reader = 'scanner';
+    if (records.ready.length > 0) yield records.ready;
+    return;
+  } catch (error) {
+    if (!(error instanceof UnsupportedMarkup)) throw error;
+  }
+  yield* readWithHtmlparser2(read(), summary, handedOn);
+}
 
+/** The same records through htmlparser2, from the `skip`th on. */
+export async function* readWithHtmlparser2(
+  chunks: AsyncIterable<string>,
+  summary: HtmlSummary,
+  skip = 0,
+): AsyncGenerator<RawRecord[]> {
+  const records = new NetscapeRecords();
   const parser = new Parser(
     {
-      onopentag(name, attribs) {
-        if (LISTS.has(name)) listDepth++;
-        if (name === 'dd' && pending && !pending.inTitle) {
-          pending.inDescription = true;
-          return;
-        }
-        if (name === 'br' || name === 'p') {
-          if (pending?.inDescription) pending.description += '\n';
-          return;
-        }
-        if (!BOUNDARY_OPEN.has(name)) return;
-        finish();
-        if (name === 'a' && 'href' in attribs) {
-          pending = {
-            url: attribs.href,
-            attribs,
-            title: '',
-            description: '',
-            inTitle: true,
-            inDescription: false,
-          };
-        }
-      },
-      ontext(text) {
-        if (!pending) return;
-        if (pending.inTitle) {
-          if (pending.title.length < MAX_TITLE_CHARS) pending.title += text;
-        } else if (pending.inDescription) {
-          if (pending.description.length <= MAX_DESCRIPTION_LENGTH) pending.description += text;
-        }
-      },
-      onclosetag(name, isImplied) {
-        if (LISTS.has(name) && !isImplied) listDepth = Math.max(0, listDepth - 1);
-        if (name === 'a') {
-          if (pending) pending.inTitle = false;
-          return;
-        }
-        if (BOUNDARY_CLOSE.has(name)) finish();
-      },
+      onopentag: (name, attribs) => records.open(name, attribs),
+      ontext: (text) => records.text(text),
+      onclosetag: (name, isImplied) => records.close(name, isImplied),
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-
+  const take = (): RawRecord[] => {
+    const ready = records.ready;
+    records.ready = [];
+    return skip === 0 ? ready : ready.filter((record) => record.index >= skip);
+  };
   for await (const chunk of chunks) {
     parser.write(chunk);
-    if (ready.length > 0) yield ready.splice(0);
+    const ready = take();
+    if (ready.length > 0) yield ready;
   }
   parser.end();
-  finish();
-  summary.truncated = listDepth > 0;
-  if (ready.length > 0) yield ready.splice(0);
-}
-
-function splitTags(value: string | undefined): string[] {
-  return value ? value.split(/[\s,]+/).filter((tag) => tag !== '') : [];
-}
-
-function isTrue(value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
-  return /^(1|true|yes)$/i.test(value.trim());
+  records.end();
+  summary.truncated = records.truncated;
+  summary.reader = 'htmlparser2';
+  const ready = take();
+  if (ready.length > 0) yield ready;
 }
