@@ -41,18 +41,80 @@ export function parseBookmarkUrl(input: string): URL {
 }
 
 export function normalizeUrl(input: string | URL): string {
-  const url = typeof input === 'string' ? parseBookmarkUrl(input) : new URL(input.href);
-  url.hostname = url.hostname.toLowerCase();
-  // URL already drops :80 for http and :443 for https.
-  if (url.pathname.length > 1 && url.pathname.endsWith('/')) {
-    url.pathname = url.pathname.replace(/\/+$/, '') || '/';
-  }
-  const kept = [...url.searchParams].filter(
-    ([key]) => !key.toLowerCase().startsWith('utm_') && !TRACKING_PARAMS.has(key.toLowerCase()),
+  return normalizeParsedUrl(
+    typeof input === 'string' ? parseBookmarkUrl(input) : new URL(input.href),
   );
-  kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  url.search = new URLSearchParams(kept).toString();
-  return url.href;
+}
+
+/**
+ * normalizeUrl for a URL the caller owns (it may be changed). Imports
+ * normalise hundreds of thousands of URLs, and every URL setter parses the
+ * whole URL again: a part is set only when it changes, and a query of plain
+ * `name=value` pairs is rewritten as text.
+ */
+export function normalizeParsedUrl(url: URL): string {
+  const hostname = url.hostname;
+  // WHATWG URL already lower-cases http(s) hosts; kept for any other input.
+  const lower = hostname.toLowerCase();
+  if (lower !== hostname) url.hostname = lower;
+  // URL already drops :80 for http and :443 for https.
+  const pathname = url.pathname;
+  if (pathname.length > 1 && pathname.endsWith('/')) {
+    url.pathname = pathname.replace(/\/+$/, '') || '/';
+  }
+  const href = url.href;
+  // The first "?" starts the query: elsewhere before it, it is percent-encoded.
+  const question = href.indexOf('?');
+  const hash = href.indexOf('#');
+  if (question === -1 || (hash !== -1 && hash < question)) return href;
+  const end = hash === -1 ? href.length : hash;
+  const query = href.slice(question + 1, end);
+  const kept = keptPlainQuery(query) ?? keptQuery(url.searchParams);
+  // An empty query ("page?") goes too.
+  if (kept === query && query !== '') return href;
+  return `${href.slice(0, kept === '' ? question : question + 1)}${kept}${href.slice(end)}`;
+}
+
+/**
+ * Letters, digits, `*-._`, and `=` and `&` between them: what URLSearchParams
+ * reads and writes back unchanged (with at most one "=" a pair), so such a
+ * query can be handled as text. Anything else (%, +, other characters) goes
+ * through URLSearchParams.
+ */
+const PLAIN_QUERY = /^[A-Za-z0-9*\-._=&]*$/;
+
+function isTracking(key: string): boolean {
+  const lower = key.toLowerCase();
+  return lower.startsWith('utm_') || TRACKING_PARAMS.has(lower);
+}
+
+function byKey(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** The query without tracking parameters, sorted by key (stable), as URLSearchParams writes it. */
+function keptQuery(params: URLSearchParams): string {
+  const kept = [...params].filter(([key]) => !isTracking(key));
+  kept.sort(byKey);
+  return new URLSearchParams(kept).toString();
+}
+
+/** keptQuery for a PLAIN_QUERY, without URLSearchParams; undefined for any other query. */
+function keptPlainQuery(query: string): string | undefined {
+  if (!PLAIN_QUERY.test(query)) return undefined;
+  const kept: Array<[string, string]> = [];
+  for (const pair of query.split('&')) {
+    if (pair === '') continue; // URLSearchParams skips empty pairs
+    const equals = pair.indexOf('=');
+    // A second "=" is part of the value, which URLSearchParams writes as %3D.
+    if (equals !== -1 && pair.indexOf('=', equals + 1) !== -1) return undefined;
+    const key = equals === -1 ? pair : pair.slice(0, equals);
+    if (!isTracking(key)) kept.push([key, equals === -1 ? '' : pair.slice(equals + 1)]);
+  }
+  kept.sort(byKey);
+  let out = '';
+  for (const [key, value] of kept) out += `${out === '' ? '' : '&'}${key}=${value}`;
+  return out;
 }
 
 export function urlHash(input: string | URL): string {
