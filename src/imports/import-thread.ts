@@ -7,7 +7,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import { batchRecords, type ParsedBatch } from './batching';
+import { batchRecords } from './batching';
+import type { PreparedBatch } from './columns';
 import { ImportFileError } from './detect';
 import { canCheckKeysSetWise } from './keys';
 import { readRecords } from './parsers';
@@ -36,19 +37,20 @@ async function run(): Promise<void> {
 
   const clients = [await connect(), await connect()];
   const setWiseKeys = await canCheckKeysSetWise(clients[0]!);
-  const inFlight: Array<{ parsed: ParsedBatch; result: Promise<BatchResult> }> = [];
+  const inFlight: Array<{ parsed: PreparedBatch; result: Promise<BatchResult> }> = [];
   try {
+    /** Tag names known to exist for the owner (committed). */
+    const knownTags = new Set<string>();
     const batches = ahead(
       batchRecords(readRecords(job.file, job.detected.format, scan.encoding, summary), {
         cursor: job.cursor,
         batchSize: job.batchSize,
         record: job.record,
+        knownTags,
       }),
       AHEAD,
     );
     let previous: Promise<BatchKind> = Promise.resolve('written');
-    /** Tag names known to exist for the owner (committed). */
-    const knownTags = new Set<string>();
     let records = job.cursor;
     /** Reports the oldest batch; false when the job stopped. */
     const settle = async (): Promise<boolean> => {
@@ -112,8 +114,8 @@ async function connect(): Promise<pg.Client> {
  * Runs the batch generator up to `size` batches ahead of the consumer, so
  * parsing goes on while the consumer waits for the database.
  */
-function ahead(source: AsyncGenerator<ParsedBatch, number>, size: number) {
-  const queue: ParsedBatch[] = [];
+function ahead(source: AsyncGenerator<PreparedBatch, number>, size: number) {
+  const queue: PreparedBatch[] = [];
   let done = false;
   let failure: unknown;
   let wakeConsumer: (() => void) | undefined;
@@ -135,7 +137,7 @@ function ahead(source: AsyncGenerator<ParsedBatch, number>, size: number) {
       wakeConsumer?.();
     }
   })();
-  async function* items(): AsyncGenerator<ParsedBatch> {
+  async function* items(): AsyncGenerator<PreparedBatch> {
     for (;;) {
       const item = queue.shift();
       if (item) {

@@ -13,8 +13,7 @@
  * same job (a stale lock taken over) from writing a record twice.
  */
 import type pg from 'pg';
-import type { ParsedBatch } from './batching';
-import { type Columns, toColumns, unknownTagPairs } from './columns';
+import { type Columns, type PreparedBatch, unknownTagPairs } from './columns';
 
 export const MAX_STORED_FAILURES = 1000;
 const MAX_KNOWN_TAGS = 50_000;
@@ -23,7 +22,7 @@ export interface Batch {
   readonly jobId: number;
   readonly ownerId: number;
   readonly mode: 'skip' | 'overwrite';
-  readonly parsed: ParsedBatch;
+  readonly parsed: PreparedBatch;
   /**
    * Enforce the batch's foreign keys with one lock statement per table instead
    * of PostgreSQL's per-row triggers (keys.ts); only when canCheckKeysSetWise.
@@ -61,7 +60,7 @@ export async function writeBatch(
   knownTags: Set<string>,
 ): Promise<BatchResult> {
   const { parsed } = batch;
-  const columns = parsed.items.length > 0 ? toColumns(parsed.items) : undefined;
+  const { columns } = parsed;
   // Committed at once, outside the batch: then no transaction ever waits on a
   // tag another one created, whatever order they commit in.
   const tagsCreated = await createTags(client, batch, knownTags);
@@ -131,7 +130,7 @@ async function advanceJob(
     );
   }
   const room = Math.max(0, MAX_STORED_FAILURES - job.failed_bookmarks);
-  const skipped = parsed.items.length - counts.created - counts.updated + parsed.duplicates.length;
+  const skipped = parsed.itemCount - counts.created - counts.updated + parsed.duplicateCount;
   await client.query({
     name: 'import_advance_job',
     text: `UPDATE import_jobs SET
@@ -174,7 +173,7 @@ async function advanceJob(
  * links to it that come after.)
  */
 async function createTags(client: pg.Client, batch: Batch, known: Set<string>): Promise<number> {
-  const pairs = unknownTagPairs(batch.parsed.items, known);
+  const pairs = unknownTagPairs(batch.parsed.newTagPairs, known);
   if (!pairs) return 0;
   const { rows } = await client.query<{ ensured: string[] | null; created: number }>({
     name: batch.mode === 'skip' ? 'import_tags_new' : 'import_tags_all',

@@ -7,6 +7,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import test from 'ava';
 import pg from 'pg';
+import { prepareBatch } from '../../src/imports/columns';
 import { canCheckKeysSetWise } from '../../src/imports/keys';
 import type { ImportRecord } from '../../src/imports/records';
 import { type Batch, writeBatch } from '../../src/imports/writer';
@@ -71,7 +72,7 @@ function batchOf(
     ownerId: owner.ownerId,
     mode: 'skip',
     setWiseKeys,
-    parsed: { startIndex: 0, endIndex: items.length, items, duplicates: [], failures: [] },
+    parsed: prepareBatch(0, items),
   };
 }
 
