@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initial from './001_initial';
 import * as loginFailures from './002_login_failures';
 import * as importResume from './003_import_resume_worker_heartbeats';
+import * as leanBookmarkIndexes from './004_lean_bookmark_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,4 +18,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['001_initial', initial],
   ['002_login_failures', loginFailures],
   ['003_import_resume_worker_heartbeats', importResume],
+  ['004_lean_bookmark_indexes', leanBookmarkIndexes],
 ];
