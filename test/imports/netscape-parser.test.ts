@@ -6,13 +6,17 @@
  * not read must fall back to htmlparser2 without a record lost or repeated.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
+import { ImportFileError } from '../../src/imports/detect';
 import {
   type HtmlSummary,
+  parseNetscape,
   readNetscape,
   readWithHtmlparser2,
 } from '../../src/imports/parsers/netscape';
+import { MAX_OPEN_ELEMENTS } from '../../src/imports/parsers/netscape-records';
 import type { RawRecord } from '../../src/imports/records';
 import { FIXTURES } from './support';
 
@@ -194,6 +198,16 @@ const PIECES = [
   '&#x41',
   '&notin;',
   '&noti;',
+  '&Aacute',
+  '&Aacute;',
+  '&amp;amp;',
+  '&#0;',
+  '&#x80;',
+  '&#xD800;',
+  '&#1114112;',
+  '&#x1F600;',
+  '&CounterClockwiseContourIntegral;',
+  '&lt;&gt',
   '&',
   '<',
   '<3',
@@ -246,4 +260,49 @@ test('2 000 generated documents, cut anywhere: the readers agree on every one', 
   // Fallbacks are for what the scanner does not read (here a tenth of the
   // documents have <script>, or end inside a tag): the rest is read by it.
   t.true(byScanner > 1500, `${byScanner} of 2000 read by the scanner`);
+});
+
+test('a file cut inside an end tag: the last record keeps its text, without markup from elsewhere in the file', async (t) => {
+  // htmlparser2 12.0.0 alone would append about 10 KB of earlier chunks here.
+  let text = '<DL><p>\n';
+  for (let i = 0; i < 600; i++) {
+    text += `<DT><A HREF="https://cut.example/${i}">${'x'.repeat(100)}</A>\n<DD>note ${i}\n`;
+  }
+  text += '<DT><A HREF="https://cut.example/last">last</A>\n<DD>last note</DD ';
+  t.true(text.length > 65_536, 'more than one read chunk');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'netscape-cut-')), 'cut.html');
+  fs.writeFileSync(file, text);
+  const summary: HtmlSummary = { truncated: false };
+  const records = await collect(parseNetscape(file, 'utf-8', summary));
+  t.is(summary.reader, 'htmlparser2', 'a tag cut by the end of the file');
+  t.is(records.length, 601);
+  t.is(records.at(-1)!.url, 'https://cut.example/last');
+  t.is(records.at(-1)!.description, 'last note');
+  t.true(summary.truncated);
+  fs.rmSync(path.dirname(file), { recursive: true });
+});
+
+test('elements nested deeper than any bookmark file: a clear error from either reader', async (t) => {
+  const deep = `<DL><DT><A HREF="https://deep.example/">deep</A>${'<b>'.repeat(MAX_OPEN_ELEMENTS + 1)}`;
+  const message = /nests HTML elements over 10,000 deep/;
+  await t.throwsAsync(collect(readNetscape(() => chunked(deep, [4096]), { truncated: false })), {
+    instanceOf: ImportFileError,
+    message,
+  });
+  await t.throwsAsync(collect(readWithHtmlparser2(chunked(deep, [4096]), { truncated: false })), {
+    instanceOf: ImportFileError,
+    message,
+  });
+});
+
+test('a million end tags of elements not open, under deep nesting: read in one pass, nothing lost', async (t) => {
+  // Each of them used to search the whole stack of open elements.
+  const text = `<DL>${'<b>'.repeat(MAX_OPEN_ELEMENTS - 10)}${'</i>'.repeat(1_000_000)}<DT><A HREF="https://after.example/">after</A></DL>`;
+  const summary: HtmlSummary = { truncated: false };
+  const records = await collect(readNetscape(() => chunked(text, [65_536]), summary));
+  t.is(summary.reader, 'scanner');
+  t.deepEqual(
+    records.map((record) => record.url),
+    ['https://after.example/'],
+  );
 });

@@ -8,6 +8,7 @@
  * htmlparser2 one in netscape.ts) send their events here, so they cannot
  * disagree on what a record is.
  */
+import { ImportFileError } from '../detect';
 import { MAX_DESCRIPTION_LENGTH, parseEpoch, type RawRecord } from '../records';
 
 /** The attributes of an `<a>` that a record reads (lower-case names, entities decoded). */
@@ -26,6 +27,12 @@ export interface AnchorAttributes {
 /** Raw text kept per record; records.ts cuts titles to 255 and descriptions to 100 000 after cleaning. */
 const MAX_TITLE_CHARS = 4096;
 const MAX_DESCRIPTION_CHARS = MAX_DESCRIPTION_LENGTH + 4096;
+
+/**
+ * Elements open at once. Browsers nest a few per folder; far more is not a
+ * bookmark file, and both readers' tree rules get slower with depth.
+ */
+export const MAX_OPEN_ELEMENTS = 10_000;
 
 /** Tags that end the pending record (and its description). */
 const BOUNDARY_OPEN = new Set(['a', 'dt', 'h1', 'h2', 'h3', 'dl', 'li', 'ul', 'ol', 'hr']);
@@ -48,6 +55,8 @@ export class NetscapeRecords {
   private pending: Pending | undefined;
   /** Lists opened and not explicitly closed: above 0 at the end, the file was cut short. */
   private listDepth = 0;
+  /** Elements open now (a reader closes every element it opens, void ones at once). */
+  private depth = 0;
 
   /** Whether text now would be kept (a reader may skip decoding it otherwise). */
   get wantsText(): boolean {
@@ -61,6 +70,11 @@ export class NetscapeRecords {
 
   /** `attribs` matters only for `a`; other elements may pass undefined. */
   open(name: string, attribs: AnchorAttributes | undefined): void {
+    if (++this.depth > MAX_OPEN_ELEMENTS) {
+      throw new ImportFileError(
+        `The file nests HTML elements over ${MAX_OPEN_ELEMENTS.toLocaleString('en')} deep, which no bookmark export does: check that it is the right file.`,
+      );
+    }
     if (LISTS.has(name)) this.listDepth++;
     const pending = this.pending;
     if (name === 'dd' && pending && !pending.inTitle) {
@@ -102,6 +116,7 @@ export class NetscapeRecords {
 
   /** `implied`: closed by the tree rules (another tag, the end), not by its own end tag. */
   close(name: string, implied: boolean): void {
+    this.depth--;
     if (LISTS.has(name) && !implied) this.listDepth = Math.max(0, this.listDepth - 1);
     if (name === 'a') {
       if (this.pending) this.pending.inTitle = false;

@@ -4,11 +4,13 @@
  * builds every attribute and every text node of the file: about a quarter of
  * its CPU and a fraction of its garbage on a browser export.
  *
- * It follows htmlparser2 (the version in package.json) exactly, for the markup
- * it reads: the same tokenizer states for tags, attributes, comments and
- * declarations, the same entity decoder (the `entities` package), and the
- * same tree rules (which tag closes which, void elements, end tags that close
- * what is open above them). Whatever it does not read that way throws
+ * It follows htmlparser2 (the exact version in package.json) for the markup it
+ * reads: the same tokenizer states for tags, attributes, comments and
+ * declarations; entities decoded by the `entities` package htmlparser2 uses
+ * (its whole-string decoders, which mirror the streaming one htmlparser2 runs:
+ * the test compares them); and the same tree rules (which tag closes which,
+ * void elements, end tags that close what is open above them). Whatever it
+ * does not read that way throws
  * UnsupportedMarkup, and the caller reads the file with htmlparser2 instead:
  * raw-text elements (script, style, …), foreign content (svg, math), a second
  * form, a tag cut by the end of the file, or a construct over MAX_CARRY
@@ -185,10 +187,15 @@ const TITLE_END = /<\/title[\t\n\f\r />]/gi;
 /** htmlparser2 folds case with `c | 0x20`, which also turns U+001C into `<` and U+000F into `/`. */
 const hasTitleEndLookalike = (text: string) =>
   text.includes(String.fromCharCode(0x1c)) || text.includes(String.fromCharCode(0x0f));
+/** A carried text that starts a tag, end tag, comment or declaration (all end at a `>`). */
+const STARTS_CONSTRUCT = /^<[A-Za-z/!?]/;
 /** A comment's end: `-->` or `--!>` (the dashes after `<!--`). */
 const COMMENT_END = /--!?>/g;
-/** The tail of a text run that may be an entity still being written. */
-const ENTITY_TAIL = /^&[#0-9A-Za-z]*$/;
+/**
+ * The tail of a text run that may be an entity still being written: a
+ * numeric one, or a name (the longest is 32 characters) not yet ended.
+ */
+const ENTITY_TAIL = /^&(?:#[0-9A-Za-z]*|[0-9A-Za-z]{0,33})$/;
 
 enum AttributeState {
   BeforeName,
@@ -204,6 +211,8 @@ export class NetscapeScanner {
   private carry = '';
   /** Open elements, the innermost last. */
   private readonly stack: string[] = [];
+  /** How many of each name are open: an end tag for a name not open is found without a search. */
+  private readonly openCounts = new Map<string, number>();
   /** Inside `<title>`: everything up to `</title` is its text (RCDATA). */
   private inTitle = false;
   /** The attributes of the `<a>` just read (readOpenTag). */
@@ -212,6 +221,11 @@ export class NetscapeScanner {
   constructor(private readonly records: NetscapeRecords) {}
 
   write(chunk: string): void {
+    if (this.carry !== '' && !chunk.includes('>') && STARTS_CONSTRUCT.test(this.carry)) {
+      // A tag or comment still unfinished: read it once its `>` may be there.
+      this.keep(this.carry + chunk, 0);
+      return;
+    }
     const text = this.carry === '' ? chunk : this.carry + chunk;
     this.carry = '';
     this.scan(text, false);
@@ -438,7 +452,8 @@ export class NetscapeScanner {
     const match = TITLE_END.exec(text);
     const lt = match ? match.index : -1;
     const content = lt === -1 ? text.slice(start) : text.slice(start, lt);
-    // htmlparser2 does not decode an entity right after a `<` in a title.
+    // htmlparser2 leaves an `&` undecoded right after a partial `</title` (from
+    // a lone `<` to `</titl`, case folded): any title with both is left to it.
     if (hasTitleEndLookalike(content) || (content.includes('<') && content.includes('&'))) {
       throw new UnsupportedMarkup('this title');
     }
@@ -466,13 +481,16 @@ export class NetscapeScanner {
   private openElement(name: string, attribs: AnchorAttributes | undefined): void {
     const stack = this.stack;
     if (UNSUPPORTED_ELEMENTS.has(name)) throw new UnsupportedMarkup(`<${name}>`);
-    if (name === 'form' && stack.includes('form')) throw new UnsupportedMarkup('a second <form>');
+    if (name === 'form' && this.isOpen('form')) throw new UnsupportedMarkup('a second <form>');
     const closes = OPEN_IMPLIES_CLOSE.get(name);
     if (closes) {
       while (stack.length > 0 && closes.has(stack[stack.length - 1]!)) this.pop(true);
     }
     const isVoid = VOID_ELEMENTS.has(name);
-    if (!isVoid) stack.push(name);
+    if (!isVoid) {
+      stack.push(name);
+      this.openCounts.set(name, (this.openCounts.get(name) ?? 0) + 1);
+    }
     this.records.open(name, attribs);
     if (isVoid) this.records.close(name, true);
     if (name === 'title') this.inTitle = true;
@@ -481,8 +499,9 @@ export class NetscapeScanner {
   private closeElement(name: string): void {
     const stack = this.stack;
     if (!VOID_ELEMENTS.has(name)) {
-      const at = stack.lastIndexOf(name);
-      if (at !== -1) {
+      if (this.isOpen(name)) {
+        // Everything above it is closed with it: the search costs what it pops.
+        const at = stack.lastIndexOf(name);
         while (stack.length - 1 > at) this.pop(true);
         this.pop(false);
       } else if (name === 'p') {
@@ -498,7 +517,13 @@ export class NetscapeScanner {
   }
 
   private pop(implied: boolean): void {
-    this.records.close(this.stack.pop()!, implied);
+    const name = this.stack.pop()!;
+    this.openCounts.set(name, this.openCounts.get(name)! - 1);
+    this.records.close(name, implied);
+  }
+
+  private isOpen(name: string): boolean {
+    return (this.openCounts.get(name) ?? 0) > 0;
   }
 }
 
@@ -517,7 +542,6 @@ function markupDeclarationEnd(text: string, lt: number, atEnd: boolean): number 
     // `<!-->` and `<!--->` are empty comments.
     if (text.charCodeAt(start) === GT) return start + 1;
     if (text.charCodeAt(start) === 0x2d && text.charCodeAt(start + 1) === GT) return start + 2;
-    if (start + 1 >= length && !atEnd) return -1;
     COMMENT_END.lastIndex = start;
     const match = COMMENT_END.exec(text);
     end = match ? match.index + match[0].length : -1;

@@ -63,10 +63,13 @@ export async function* readWithHtmlparser2(
   skip = 0,
 ): AsyncGenerator<RawRecord[]> {
   const records = new NetscapeRecords();
+  let insideTagAtEnd = false;
   const parser = new Parser(
     {
       onopentag: (name, attribs) => records.open(name, attribs),
-      ontext: (text) => records.text(text),
+      ontext: (text) => {
+        if (!insideTagAtEnd) records.text(text);
+      },
       onclosetag: (name, isImplied) => records.close(name, isImplied),
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
@@ -81,10 +84,20 @@ export async function* readWithHtmlparser2(
     const ready = take();
     if (ready.length > 0) yield ready;
   }
+  // htmlparser2 12.0.0 ends a file cut inside an end tag (`…</DD `) with text
+  // sliced from position -1: chunks of the file, not text of it. Inside a tag
+  // it means to emit nothing; its tokenizer says so with sectionStart -1.
+  insideTagAtEnd = tokenizerSectionStart(parser) === -1;
   parser.end();
   records.end();
   summary.truncated = records.truncated;
   summary.reader = 'htmlparser2';
   const ready = take();
   if (ready.length > 0) yield ready;
+}
+
+/** htmlparser2's tokenizer position (not public API); undefined if it is not there. */
+function tokenizerSectionStart(parser: Parser): number | undefined {
+  const tokenizer = (parser as unknown as { tokenizer?: { sectionStart?: unknown } }).tokenizer;
+  return typeof tokenizer?.sectionStart === 'number' ? tokenizer.sectionStart : undefined;
 }
