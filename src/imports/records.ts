@@ -4,7 +4,7 @@
  * Identity is the bookmarks domain's: SHA-256 of the normalised URL.
  */
 import { hash as cryptoHash } from 'node:crypto';
-import { MAX_TAG_LENGTH, MAX_TAGS } from '../bookmarks/tags';
+import { addTags } from '../bookmarks/tags';
 import { InvalidUrlError, normalizeParsedUrl, parseBookmarkUrl } from '../bookmarks/url';
 
 export const MAX_TITLE_LENGTH = 255;
@@ -140,22 +140,10 @@ function hexDigit(code: number): number {
  */
 function recordTags(tags: readonly string[], extra: readonly string[]): string[] {
   const out: string[] = [];
-  for (const tag of tags) addTag(out, tag);
-  for (const tag of extra) addTag(out, tag);
+  for (const tag of tags) addTags(out, tag, detach);
+  for (const tag of extra) addTags(out, tag, detach);
   return out;
 }
-
-function addTag(out: string[], part: string): void {
-  if (SEPARATOR.test(part)) {
-    for (const piece of part.split(SEPARATORS)) addTag(out, piece);
-    return;
-  }
-  const tag = detach(part.toLowerCase().slice(0, MAX_TAG_LENGTH));
-  if (tag !== '' && out.length < MAX_TAGS && !out.includes(tag)) out.push(tag);
-}
-
-const SEPARATOR = /[\s,]/;
-const SEPARATORS = /[\s,]+/;
 
 function checkFeedUrl(input: string | undefined): string | null {
   if (!input || input.length > MAX_FEED_URL_LENGTH) return null;
