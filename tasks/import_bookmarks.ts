@@ -8,7 +8,7 @@
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import { failImportJob, ImportInterrupted, processImport } from '../src/imports';
-import type { TaskDeps } from './index';
+import type { TaskDeps } from './deps';
 
 const Payload = z.object({ importJobId: z.number().int().positive() });
 

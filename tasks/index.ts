@@ -1,18 +1,12 @@
 import type { Task, TaskList } from 'graphile-worker';
-import type { Config } from '../src/config';
-import type { Database } from '../src/db/connection';
-import type { Logger } from '../src/logging/logger';
+import type { TaskDeps } from './deps';
 import { importBookmarksTask } from './import_bookmarks';
 import type { TaskName } from './payloads';
 import { pollFeedTask } from './poll_feed';
 import { scheduleFeedPollsTask } from './schedule_feed_polls';
 import { unfurlBookmarkTask } from './unfurl_bookmark';
 
-export interface TaskDeps {
-  readonly config: Config;
-  readonly logger: Logger;
-  readonly db: Database;
-}
+export type { TaskDeps } from './deps';
 
 /**
  * The explicit task list: the compiler checks that every task named in

@@ -7,7 +7,7 @@ import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import { createHostLimiter, refreshFeed } from '../src/feeds';
 import { createFetcher } from '../src/fetcher';
-import type { TaskDeps } from './index';
+import type { TaskDeps } from './deps';
 
 const Payload = z.object({ feedId: z.number().int().positive() });
 

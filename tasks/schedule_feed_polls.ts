@@ -4,7 +4,7 @@
  */
 import type { Task } from 'graphile-worker';
 import { scheduleFeedPolls } from '../src/feeds';
-import type { TaskDeps } from './index';
+import type { TaskDeps } from './deps';
 
 export function scheduleFeedPollsTask(deps: TaskDeps): Task {
   const log = deps.logger.child({ task: 'schedule_feed_polls' });

@@ -8,7 +8,7 @@ import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import { createFetcher } from '../src/fetcher';
 import { unfurlBookmark } from '../src/unfurl';
-import type { TaskDeps } from './index';
+import type { TaskDeps } from './deps';
 
 const Payload = z.object({ bookmarkId: z.number().int().positive() });
 

@@ -19,7 +19,7 @@ import {
 } from '../bookmarks';
 import { AppError, badRequest, notFound } from '../errors';
 import { getProfile } from '../users';
-import type { WebDeps } from '../web/app';
+import type { WebDeps } from '../web/deps';
 import { requireUser } from '../web/middleware/auth';
 import { parseOrThrow } from '../web/validate';
 import { apiListQuery, createBody, patchBody, replaceBody } from './schemas';

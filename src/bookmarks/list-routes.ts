@@ -6,7 +6,7 @@
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { getProfile } from '../users';
-import type { WebDeps } from '../web/app';
+import type { WebDeps } from '../web/deps';
 import { parseOrThrow } from '../web/validate';
 import { renderAtom } from './atom';
 import { bookmarklets } from './bookmarklet';

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { ExportFormat } from '../bookmarks/metrics';
 import { notFound } from '../errors';
-import type { WebDeps } from '../web/app';
+import type { WebDeps } from '../web/deps';
 import { requireUser } from '../web/middleware/auth';
 import { parseOrThrow } from '../web/validate';
 import { exportQuery } from './schemas';

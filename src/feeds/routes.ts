@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { AppError, notFound } from '../errors';
 import { createFetcher } from '../fetcher';
-import type { WebDeps } from '../web/app';
+import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { bodyOf, parseForm, parseOrThrow } from '../web/validate';
 import { fetchFeedsJson, getFeedsJson } from './feeds-json';

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { AppError, notFound } from '../errors';
-import type { WebDeps } from '../web/app';
+import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { bodyOf, parseForm, parseOrThrow } from '../web/validate';
 import { importJobView, presentImportJob } from './presenters';

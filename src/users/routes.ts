@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { AppError, forbidden, tooManyRequests } from '../errors';
-import type { WebDeps } from '../web/app';
+import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { bodyOf, parseForm, safeNext } from '../web/validate';
 import { login, profileEdit, registration, tokenCreate } from './schemas';

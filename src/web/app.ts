@@ -5,14 +5,12 @@ import { serverRequestMetrics } from '../../otel/http-server-metrics';
 import { apiRoutes } from '../api/routes';
 import { bookmarkListRoutes } from '../bookmarks/list-routes';
 import { bookmarkRoutes } from '../bookmarks/routes';
-import type { Config } from '../config';
-import type { Database } from '../db/connection';
 import { badRequest, payloadTooLarge } from '../errors';
 import { exportRoutes } from '../exports/routes';
 import { feedRoutes } from '../feeds/routes';
 import { importRoutes } from '../imports/routes';
-import type { Logger } from '../logging/logger';
 import { userRoutes } from '../users/routes';
+import type { AppDeps, WebDeps } from './deps';
 import { authenticate } from './middleware/auth';
 import { csrfProtection } from './middleware/csrf';
 import { errorHandler } from './middleware/error-handler';
@@ -20,23 +18,13 @@ import { requestId } from './middleware/request-id';
 import { requestLog } from './middleware/request-log';
 import { securityHeaders } from './middleware/security-headers';
 import { sessions } from './middleware/session';
-import { createRenderer, type Renderer } from './render';
+import { createRenderer } from './render';
 import { healthRoutes } from './routes/health';
 import { homeRoutes } from './routes/home';
 import { metricsEndpoint } from './routes/metrics';
 import { resolveSecretKey } from './secret-key';
 import { staticFiles } from './static';
 import './types';
-
-export interface AppDeps {
-  readonly config: Config;
-  readonly logger: Logger;
-  readonly db: Database;
-}
-
-export interface WebDeps extends AppDeps {
-  readonly render: Renderer;
-}
 
 /** Each domain contributes one router; order matters only for overlapping paths. */
 function domainRouters(deps: WebDeps): Router[] {
