@@ -9,8 +9,9 @@
  * children: `main.js worker` with WORKER_PROCESSES=1, the same database URL
  * (so an embedded PostgreSQL is shared, not started again) and its own
  * metrics port (WORKER_METRICS_PORT + 1, + 2, …; 0 stays 0). A child that
- * dies is started again after a second; a child whose parent dies stops
- * (the IPC channel closes, main.ts shuts down on 'disconnect').
+ * dies (any exit but a clean one after SIGTERM/SIGINT) is started again,
+ * after 1 s, or longer while it keeps dying at once; a child whose parent
+ * dies stops (the IPC channel closes, main.ts shuts down on 'disconnect').
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
@@ -35,16 +36,24 @@ export interface WorkerProcessOptions {
 
 const MAIN = path.join(__dirname, '..', 'main.js');
 const RESTART_DELAY_MS = 1000;
+const MAX_RESTART_DELAY_MS = 60_000;
+/** A child that lived this long was working: its next restart waits 1 s again. */
+const HEALTHY_AFTER_MS = 10_000;
+
+/** The parent's Node flags, without the debugger's: two processes cannot share its port. */
+const childExecArgv = () => process.execArgv.filter((flag) => !/^--(inspect|debug)/.test(flag));
 
 export function startWorkerProcesses(options: WorkerProcessOptions): WorkerProcesses {
   const log = options.logger.child({ component: 'worker-processes' });
   const children = new Map<number, ChildProcess>();
   let stopping = false;
 
+  const delays = new Map<number, number>();
   const start = (index: number) => {
+    const startedAt = Date.now();
     const child = fork(MAIN, ['worker'], {
       // The parent's flags: the telemetry preload (--require …/register.js) above all.
-      execArgv: process.execArgv,
+      execArgv: childExecArgv(),
       env: {
         ...process.env,
         DATABASE_URL: options.databaseUrl,
@@ -57,11 +66,17 @@ export function startWorkerProcesses(options: WorkerProcessOptions): WorkerProce
     log.info({ index, pid: child.pid }, 'worker process started');
     child.on('exit', (code, signal) => {
       if (children.get(index) === child) children.delete(index);
-      if (stopping) return;
-      log.error({ index, pid: child.pid, code, signal }, 'worker process exited; restarting');
+      // Exit 0 is a stop asked for (SIGTERM, or Ctrl-C reaching the whole group).
+      if (stopping || code === 0) return;
+      const healthy = Date.now() - startedAt > HEALTHY_AFTER_MS;
+      const delay = healthy
+        ? RESTART_DELAY_MS
+        : Math.min((delays.get(index) ?? RESTART_DELAY_MS / 2) * 2, MAX_RESTART_DELAY_MS);
+      delays.set(index, delay);
+      log.error({ index, pid: child.pid, code, signal, delay }, 'worker process died; restarting');
       setTimeout(() => {
         if (!stopping) start(index);
-      }, RESTART_DELAY_MS).unref();
+      }, delay).unref();
     });
   };
   for (let index = 1; index <= options.count; index++) start(index);

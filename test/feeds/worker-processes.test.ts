@@ -1,7 +1,8 @@
 /**
  * WORKER_PROCESSES=2: `main.js worker` starts a second worker process on the
  * same database (two live heartbeats), every feed is polled and stored once,
- * and a child whose parent is killed outright stops by itself.
+ * a child that dies is started again, and a child whose parent is killed
+ * outright stops by itself.
  */
 import test from 'ava';
 import type { Knex } from 'knex';
@@ -83,8 +84,22 @@ test('two worker processes share the polls; the second stops with the first', as
   );
   t.is(await countRows(knex, 'feed_items'), FEEDS * 3, 'each feed stored once');
 
+  // A second process that dies is started again.
+  process.kill(child, 'SIGKILL');
+  let restarted = 0;
+  await waitFor(
+    'a new second process',
+    async () => {
+      const pids = (await liveProcesses()).map(pidOf);
+      restarted = pids.find((pid) => pid !== worker.app.child.pid && pid !== child) ?? 0;
+      return restarted > 0 && alive(restarted);
+    },
+    30_000,
+  );
+  t.false(alive(child));
+
   // Killed outright, the first process cannot stop the second: it stops on its own.
   worker.app.child.kill('SIGKILL');
-  await waitFor('the second process to stop', () => !alive(child), 20_000);
-  t.false(alive(child));
+  await waitFor('the second process to stop', () => !alive(restarted), 20_000);
+  t.false(alive(restarted));
 });
