@@ -86,14 +86,20 @@ export function plainTitle(title: string | null, type: TitleType): string {
   return type === 'html' ? toPlainText(title) : stripControls(title).replace(/\s+/g, ' ').trim();
 }
 
-/** The guid, from the title as text: the same whether the feed escapes its title or not. */
-function guidOf(item: ParsedItem): string {
-  return stripControls(itemGuid({ ...item, title: plainTitle(item.title, item.titleType) }));
+/** What is decided before sanitising: the guid hashes the title as text, escaped or not. */
+interface Identity {
+  readonly guid: string;
+  readonly title: string;
+}
+
+function identify(item: ParsedItem): Identity {
+  const title = plainTitle(item.title, item.titleType);
+  return { guid: stripControls(itemGuid({ ...item, title })), title };
 }
 
 function sanitiseItem(
   item: ParsedItem,
-  guid: string,
+  { guid, title }: Identity,
   date: Date | null,
   base: string,
 ): ProcessedItem {
@@ -103,7 +109,7 @@ function sanitiseItem(
   return {
     guid,
     link: link && link.length <= LINK_MAX ? link : null,
-    title: nonEmpty(truncate(plainTitle(item.title, item.titleType), TITLE_MAX)),
+    title: nonEmpty(truncate(title, TITLE_MAX)),
     summary: nonEmpty(truncate(toPlainText(summarySource ?? ''), SUMMARY_MAX)),
     description: nonEmpty(
       sanitizeHtml(descriptionSource ?? '', link ?? base).slice(0, DESCRIPTION_MAX),
@@ -131,11 +137,11 @@ export function processFeed(parsed: ParsedFeed, options: ProcessOptions): Proces
   const items: ProcessedItem[] = [];
   for (const { item, date } of dated) {
     if (items.length >= options.maxItems) break;
-    const guid = guidOf(item);
+    const identity = identify(item);
     // Two entries with one id in one document: keep the first (newest).
-    if (seen.has(guid)) continue;
-    seen.add(guid);
-    items.push(sanitiseItem(item, guid, date, options.feedUrl));
+    if (seen.has(identity.guid)) continue;
+    seen.add(identity.guid);
+    items.push(sanitiseItem(item, identity, date, options.feedUrl));
   }
   const newest = items.reduce<Date | null>(
     (max, i) => (i.date && (!max || i.date > max) ? i.date : max),
