@@ -49,6 +49,8 @@ async function main(): Promise<void> {
     process.exit(exitCode);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A worker process started by another (WORKER_PROCESSES) stops with it.
+  if (process.connected) process.on('disconnect', () => void shutdown('disconnect'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // A bug that escapes every handler: log it, stop in order (so the embedded
   // PostgreSQL is not orphaned), exit non-zero for the supervisor to restart.
@@ -71,12 +73,34 @@ async function boot(mode: ProcessMode, config: Config, logger: Logger): Promise<
     await embedded?.launched;
     const { loadModules, startProcess } = await import('./runtime/start.js');
     await loadModules(mode);
-    return await startProcess(mode, config, logger, { embedded: embedded?.ready });
+    const running = await startProcess(mode, config, logger, { embedded: embedded?.ready });
+    return mode === 'web' ? running : withWorkerProcesses(running, config, logger);
   } catch (error) {
     // startProcess stops the server when it fails; this covers failing before it.
     await embedded?.ready.then((db) => db.stop()).catch(() => {});
     throw error;
   }
+}
+
+/** WORKER_PROCESSES > 1: this process starts the others (src/worker/processes.ts). */
+async function withWorkerProcesses(
+  running: RunningProcess,
+  config: Config,
+  logger: Logger,
+): Promise<RunningProcess> {
+  if (config.worker.processes <= 1) return running;
+  const { startWorkerProcesses } = await import('./worker/processes.js');
+  const children = startWorkerProcesses({
+    count: config.worker.processes - 1,
+    databaseUrl: running.db.url,
+    metricsPort: config.worker.metricsPort,
+    logger,
+  });
+  return {
+    ...running,
+    // The children first: they use the database this process may own.
+    stop: () => children.stop().then(() => running.stop()),
+  };
 }
 
 main().catch((error: unknown) => {

@@ -32,6 +32,8 @@ export interface Config {
     /** Completions (and failures) gathered this long into one query; -1 = one query each. */
     readonly completeJobBatchDelayMs: number;
     readonly failJobBatchDelayMs: number;
+    /** Processes that run jobs: this one and processes - 1 it starts (src/worker/processes.ts). */
+    readonly processes: number;
   };
   readonly metrics: {
     readonly enabled: boolean;
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         max: 10_000,
       }),
       failJobBatchDelayMs: r.int('WORKER_FAIL_JOB_BATCH_DELAY_MS', 0, { min: -1, max: 10_000 }),
+      processes: r.int('WORKER_PROCESSES', 1, { min: 1, max: 64 }),
     },
     metrics: {
       enabled: metricsEnabled,

@@ -6,6 +6,7 @@
 import { Parser } from 'htmlparser2';
 import { type Fetcher, isFetchError } from '../fetcher';
 import { type FeedFormat, FeedParseError, parseFeedDocument } from './parser';
+import { plainTitle } from './processor';
 
 const FEED_TYPES = new Set([
   'application/rss+xml',
@@ -106,7 +107,14 @@ export async function findFeeds(
     timeoutMs: options.timeoutMs,
   });
   const direct = tryParse(page.body, page.headers['content-type']);
-  if (direct) return [{ url: page.finalUrl, title: direct.title, format: direct.format }];
+  if (direct)
+    return [
+      {
+        url: page.finalUrl,
+        title: plainTitle(direct.title, direct.titleType),
+        format: direct.format,
+      },
+    ];
   const html = page.body.toString('utf8');
   const found: FoundFeed[] = [];
   for (const candidate of discoverFeedLinks(html, page.finalUrl)) {
@@ -118,7 +126,11 @@ export async function findFeeds(
       });
       const parsed = tryParse(response.body, response.headers['content-type']);
       if (parsed && !found.some((f) => f.url === response.finalUrl)) {
-        found.push({ url: response.finalUrl, title: parsed.title, format: parsed.format });
+        found.push({
+          url: response.finalUrl,
+          title: plainTitle(parsed.title, parsed.titleType),
+          format: parsed.format,
+        });
       }
     } catch (error) {
       if (!isFetchError(error)) throw error;

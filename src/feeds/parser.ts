@@ -1,51 +1,24 @@
 /**
  * Turns a fetched document into a ParsedFeed. Pure: no I/O, no clock, no
- * database. RSS 2.0, RSS 1.0 (RDF) and Atom go through
- * @rowanmanning/feed-parser (lenient, maintained); JSON Feed is read here.
+ * database. RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 0.3/1.0 and JSON Feed 1.0/1.1
+ * are read by feedsmith (its public parseFeed); formats.ts maps what it read
+ * to the fields the app keeps.
  *
- * XML safety: the library's XML layer (fast-xml-parser) expands entities
- * declared in a DOCTYPE and throws on external ones. We refuse any document
- * that declares an entity before it reaches the library, so neither XXE nor
- * entity expansion (billion laughs) can happen whatever the library does.
+ * XML safety: feedsmith's XML layer (fast-xml-parser) can expand entities
+ * declared in a DOCTYPE. We refuse any document that declares an entity
+ * before it reaches the library, so neither XXE nor entity expansion
+ * (billion laughs) can happen whatever the library does.
  *
  * Leniency: stray characters and unknown entities (an unescaped "AT&T") are
  * tolerated, as feeds in the wild need; broken structure (an element never
- * closed, a truncated document, two roots) is a parse error, because the
- * library would quietly turn it into empty items.
+ * closed, a truncated document, two roots) is a parse error (xml-check.ts).
  */
-import { parseFeed as parseXmlFeed } from '@rowanmanning/feed-parser';
-import type { FeedJson } from '@rowanmanning/feed-parser/lib/feed/base';
-import { z } from 'zod';
-import { buildXmlTree, feedFromTree, NeedsFullParser } from './xml-tree';
+import { type AnyFeed, parseFeed } from 'feedsmith';
+import { toParsedFeed } from './formats';
+import type { ParsedFeed } from './parsed';
+import { checkXml } from './xml-check';
 
-export type FeedFormat = 'rss' | 'rdf' | 'atom' | 'json';
-
-export interface ParsedItem {
-  readonly id: string | null;
-  readonly title: string | null;
-  readonly link: string | null;
-  /** A short text, often HTML: RSS description, Atom summary, JSON summary. */
-  readonly summary: string | null;
-  /** The full content, usually HTML. */
-  readonly content: string | null;
-  readonly published: Date | null;
-  readonly updated: Date | null;
-  /** What the parser saw, for the raw column and the JSON API. */
-  readonly raw: Record<string, unknown>;
-}
-
-export interface ParsedFeed {
-  readonly format: FeedFormat;
-  readonly title: string | null;
-  readonly description: string | null;
-  /** The site the feed belongs to. */
-  readonly siteUrl: string | null;
-  readonly language: string | null;
-  readonly updated: Date | null;
-  readonly items: readonly ParsedItem[];
-  /** The feed's header, without items. */
-  readonly meta: Record<string, unknown>;
-}
+export type { FeedFormat, ParsedFeed, ParsedItem, TitleType } from './parsed';
 
 export class FeedParseError extends Error {
   constructor(message: string) {
@@ -109,128 +82,40 @@ export function parseFeedDocument(body: Buffer | string, contentType?: string): 
   );
   const start = text.trimStart();
   if (start === '') throw new FeedParseError('the document is empty');
-  if (start.startsWith('{')) return parseJsonFeed(start);
+  if (start.startsWith('{')) return parseJson(start);
   if (!start.startsWith('<')) throw new FeedParseError('the document is neither XML nor JSON');
   return parseXml(neutraliseDoctype(start));
 }
 
-function validDate(value: Date | string | null | undefined): Date | null {
-  if (value === null || value === undefined) return null;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
 /** The first structural problem of an XML document, or null. */
 export function structuralProblem(xml: string): string | null {
-  return buildXmlTree(xml).problem;
+  return checkXml(xml).problem;
 }
 
 function parseXml(xml: string): ParsedFeed {
-  const tree = buildXmlTree(xml);
-  if (tree.problem) throw new FeedParseError(tree.problem);
-  let json: FeedJson;
-  try {
-    try {
-      json = feedFromTree(tree.document).toJSON();
-    } catch (error) {
-      if (!(error instanceof NeedsFullParser)) throw error;
-      // Rare (Atom xhtml content): the library's own tree, as before.
-      json = parseXmlFeed(xml).toJSON();
-    }
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new FeedParseError(`not a feed: ${reason}`);
-  }
-  const { items: rawItems, ...meta } = json;
-  const format: FeedFormat =
-    meta.meta.type === 'atom' ? 'atom' : meta.meta.version === '1.0' ? 'rdf' : 'rss';
-  // toJSON is made of the item getters: reading its fields computes nothing twice.
-  const items = rawItems.map(
-    (raw): ParsedItem => ({
-      id: raw.id,
-      title: raw.title,
-      link: raw.url,
-      summary: raw.description,
-      content: raw.content,
-      published: validDate(raw.published),
-      updated: validDate(raw.updated),
-      raw: raw as unknown as Record<string, unknown>,
-    }),
-  );
-  return {
-    format,
-    title: meta.title,
-    description: meta.description,
-    siteUrl: meta.url,
-    language: meta.language,
-    updated: validDate(meta.updated ?? meta.published),
-    items,
-    meta: meta as unknown as Record<string, unknown>,
-  };
+  const check = checkXml(xml);
+  if (check.problem) throw new FeedParseError(check.problem);
+  return toParsedFeed(readFeed(xml), check.base64);
 }
 
-const jsonString = z.preprocess(
-  (v) => (typeof v === 'number' ? String(v) : v),
-  z.string().optional().catch(undefined),
-);
-
-const JsonFeedItem = z.looseObject({
-  id: jsonString,
-  url: jsonString,
-  external_url: jsonString,
-  title: jsonString,
-  content_html: jsonString,
-  content_text: jsonString,
-  summary: jsonString,
-  date_published: jsonString,
-  date_modified: jsonString,
-});
-
-const JsonFeed = z.looseObject({
-  version: z.string().regex(/^https?:\/\/jsonfeed\.org\/version\//),
-  title: jsonString,
-  home_page_url: jsonString,
-  feed_url: jsonString,
-  description: jsonString,
-  language: jsonString,
-  items: z.array(z.unknown()),
-});
-
-/** JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1). */
-function parseJsonFeed(text: string): ParsedFeed {
+function parseJson(text: string): ParsedFeed {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
     throw new FeedParseError(`invalid JSON: ${(error as Error).message}`);
   }
-  const parsed = JsonFeed.safeParse(data);
-  if (!parsed.success) throw new FeedParseError('not a JSON Feed (no jsonfeed.org version)');
-  const { items: rawItems, ...meta } = parsed.data;
-  const items: ParsedItem[] = [];
-  for (const rawItem of rawItems) {
-    const item = JsonFeedItem.safeParse(rawItem);
-    if (!item.success) continue;
-    const i = item.data;
-    items.push({
-      id: i.id ?? null,
-      title: i.title ?? null,
-      link: i.url ?? i.external_url ?? null,
-      summary: i.summary ?? null,
-      content: i.content_html ?? i.content_text ?? null,
-      published: validDate(i.date_published),
-      updated: validDate(i.date_modified),
-      raw: i,
-    });
+  const result = readFeed(data);
+  if (result.format !== 'json') throw new FeedParseError('not a JSON Feed');
+  return toParsedFeed(result);
+}
+
+/** feedsmith's parseFeed, its errors (unknown format, no feed in it) as parse errors. */
+function readFeed(value: unknown): AnyFeed<string> {
+  try {
+    return parseFeed<string>(value);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new FeedParseError(`not a feed: ${reason}`);
   }
-  return {
-    format: 'json',
-    title: meta.title ?? null,
-    description: meta.description ?? null,
-    siteUrl: meta.home_page_url ?? null,
-    language: meta.language ?? null,
-    updated: null,
-    items,
-    meta,
-  };
 }

@@ -5,7 +5,7 @@
  * sanitised last, once everything else is decided.
  */
 import { createHash } from 'node:crypto';
-import type { ParsedFeed, ParsedItem } from './parser';
+import type { ParsedFeed, ParsedItem, TitleType } from './parser';
 import { safeUrl, sanitizeHtml, stripControls, toPlainText, truncate } from './sanitize';
 
 /** Column sizes in feed_items / feeds (001_initial.ts). */
@@ -80,14 +80,36 @@ export function cleanJson(value: unknown, depth = 0): unknown {
 
 const nonEmpty = (text: string | null): string | null => (text && text.length > 0 ? text : null);
 
-function sanitiseItem(item: ParsedItem, date: Date | null, base: string): ProcessedItem {
+/** A title as plain text: markup dropped from an HTML title, a text title kept as it is. */
+export function plainTitle(title: string | null, type: TitleType): string {
+  if (!title) return '';
+  return type === 'html' ? toPlainText(title) : stripControls(title).replace(/\s+/g, ' ').trim();
+}
+
+/** What is decided before sanitising: the guid hashes the title as text, escaped or not. */
+interface Identity {
+  readonly guid: string;
+  readonly title: string;
+}
+
+function identify(item: ParsedItem): Identity {
+  const title = plainTitle(item.title, item.titleType);
+  return { guid: stripControls(itemGuid({ ...item, title })), title };
+}
+
+function sanitiseItem(
+  item: ParsedItem,
+  { guid, title }: Identity,
+  date: Date | null,
+  base: string,
+): ProcessedItem {
   const link = item.link ? safeUrl(item.link, base) : null;
   const summarySource = item.summary ?? item.content;
   const descriptionSource = item.content ?? item.summary;
   return {
-    guid: stripControls(itemGuid(item)),
+    guid,
     link: link && link.length <= LINK_MAX ? link : null,
-    title: nonEmpty(truncate(toPlainText(item.title ?? ''), TITLE_MAX)),
+    title: nonEmpty(truncate(title, TITLE_MAX)),
     summary: nonEmpty(truncate(toPlainText(summarySource ?? ''), SUMMARY_MAX)),
     description: nonEmpty(
       sanitizeHtml(descriptionSource ?? '', link ?? base).slice(0, DESCRIPTION_MAX),
@@ -115,18 +137,18 @@ export function processFeed(parsed: ParsedFeed, options: ProcessOptions): Proces
   const items: ProcessedItem[] = [];
   for (const { item, date } of dated) {
     if (items.length >= options.maxItems) break;
-    const guid = stripControls(itemGuid(item));
+    const identity = identify(item);
     // Two entries with one id in one document: keep the first (newest).
-    if (seen.has(guid)) continue;
-    seen.add(guid);
-    items.push(sanitiseItem(item, date, options.feedUrl));
+    if (seen.has(identity.guid)) continue;
+    seen.add(identity.guid);
+    items.push(sanitiseItem(item, identity, date, options.feedUrl));
   }
   const newest = items.reduce<Date | null>(
     (max, i) => (i.date && (!max || i.date > max) ? i.date : max),
     null,
   );
   return {
-    title: truncate(toPlainText(parsed.title ?? ''), FEED_TITLE_MAX),
+    title: truncate(plainTitle(parsed.title, parsed.titleType), FEED_TITLE_MAX),
     siteUrl: parsed.siteUrl ? safeUrl(parsed.siteUrl, options.feedUrl) : null,
     metadata: cleanJson({ ...parsed.meta, format: parsed.format }) as Record<string, unknown>,
     newestItemDate: newest,

@@ -80,22 +80,29 @@ const escapeText = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const escapeAttribute = (text: string) => escapeText(text).replace(/"/g, '&quot;');
 
-/** An absolute http(s) (or, for links in content, mailto) URL, or null. */
+/** Written out in full, with nothing the URL parser would have to repair. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a URL with them is repaired, not kept
+const PLAIN_ABSOLUTE = /^(?:https?:\/\/|mailto:)[^\s\\\u0000-\u001F\u007F]*$/i;
+
+/**
+ * An absolute http(s) (or, for links in content, mailto) URL, or null. A URL
+ * already absolute and clean is kept as written (the parser would lower-case
+ * its host: item.TEST became item.test); a relative one is resolved.
+ */
 export function safeUrl(
   value: string,
   base?: string | null,
   options: { mailto?: boolean } = {},
 ): string | null {
-  try {
-    const url = new URL(value.trim(), base ?? undefined);
-    const ok =
-      url.protocol === 'http:' ||
-      url.protocol === 'https:' ||
-      (options.mailto === true && url.protocol === 'mailto:');
-    return ok ? url.href : null;
-  } catch {
-    return null;
-  }
+  const trimmed = value.trim();
+  const url = URL.parse(trimmed, base ?? undefined);
+  if (!url) return null;
+  const ok =
+    url.protocol === 'http:' ||
+    url.protocol === 'https:' ||
+    (options.mailto === true && url.protocol === 'mailto:');
+  if (!ok) return null;
+  return PLAIN_ABSOLUTE.test(trimmed) && URL.canParse(trimmed) ? trimmed : url.href;
 }
 
 /** An allow-list of tags and attributes; links only http(s) and mailto, resolved against base. */

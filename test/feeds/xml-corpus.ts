@@ -1,7 +1,6 @@
 /**
- * Feed documents that exercise what the XML tree must reproduce of
- * fast-xml-parser: entities, CDATA, namespaces, xml:base, case, line ends,
- * media, authors, categories. Used by the parser-equivalence tests.
+ * Awkward feed documents: entities, CDATA, namespaces, xml:base, case, line
+ * ends, media, authors, categories. Used by test/feeds/parse-path.test.ts.
  */
 export const TRICKY_FEEDS: Record<string, string> = {
   'rss entities and CDATA': `<?xml version="1.0"?>
@@ -59,7 +58,7 @@ export const TRICKY_FEEDS: Record<string, string> = {
 <entry><title>Plain</title><link href="https://a.example/plain"/><id>urn:uuid:2</id><updated>bad date</updated>
 <content type="text">Just text &amp; more</content></entry>
 </feed>`,
-  'atom xhtml content (library path)': `<feed xmlns="http://www.w3.org/2005/Atom"><title>X</title><id>x</id>
+  'atom xhtml content': `<feed xmlns="http://www.w3.org/2005/Atom"><title>X</title><id>x</id>
 <entry><title>XHTML</title><id>x1</id><updated>2024-01-01T00:00:00Z</updated>
 <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Some <b>bold</b> &amp; text</p></div></content></entry></feed>`,
   'processing instruction and stray ampersands': `<?xml version="1.0"?><?xml-stylesheet type="text/xsl" href="s.xsl"?>
