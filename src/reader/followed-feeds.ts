@@ -4,7 +4,7 @@
  * bookmarks that led to them.
  */
 import type { Knex } from 'knex';
-import { UNREAD_COUNT } from './read-sql';
+import { ABOVE_WATERMARK, UNREAD_COUNT, WATERMARK_SETS } from './read-sql';
 
 export interface FollowedFeed {
   readonly id: number;
@@ -39,6 +39,7 @@ export async function listFollowedFeeds(
   knex: Knex,
   input: { readonly userId: number; readonly feedIds?: readonly number[] },
 ): Promise<FollowedFeed[]> {
+  if (input.feedIds?.length === 0) return [];
   const only = input.feedIds ? 'and s.feed_id = any(?::bigint[])' : '';
   const { rows } = await knex.raw<{ rows: FeedRow[] }>(
     `select f.id, f.title, f.url, s.category_id, ${UNREAD_COUNT} as unread, f.disabled,
@@ -63,13 +64,60 @@ export async function listFollowedFeeds(
   }));
 }
 
-/** Unread items across every followed feed. */
-export async function countUnread(knex: Knex, userId: number): Promise<number> {
-  const { rows } = await knex.raw<{ rows: Array<{ unread: number | null }> }>(
-    `select sum(${UNREAD_COUNT})::int as unread from feed_subscriptions s where s.user_id = ?`,
+/**
+ * Past this many, the total is shown as "1000+": counting every unread item
+ * of a large backlog on every page would cost as much as the backlog.
+ */
+export const UNREAD_TOTAL_CAP = 1000;
+
+export interface UnreadTotal {
+  /** Exact when `more` is false; the cap otherwise. */
+  readonly count: number;
+  readonly more: boolean;
+}
+
+/**
+ * Unread items across every followed feed, counted up to the cap: the
+ * explicit rows first (few), then the watermark's sets, which the LIMIT
+ * stops reading once the answer is known to be over the cap.
+ */
+export async function countUnread(
+  knex: Knex,
+  userId: number,
+  cap = UNREAD_TOTAL_CAP,
+): Promise<UnreadTotal> {
+  const explicit = await knex.raw<{ rows: Array<{ adjust: number; read_above: number }> }>(
+    `select coalesce(sum(case when st.read then -1 else 1 end), 0)::int as adjust,
+            count(*) filter (where st.read)::int as read_above
+       from feed_item_states st
+       join feed_items i on i.id = st.item_id
+       join feed_subscriptions s on s.user_id = st.user_id and s.feed_id = st.feed_id
+      where st.user_id = ? and st.read = ${ABOVE_WATERMARK}`,
     [userId],
   );
-  return rows[0]?.unread ?? 0;
+  const { adjust, read_above } = explicit.rows[0]!;
+  // Enough rows to know the answer is over the cap even after the explicit reads.
+  const limit = cap + read_above + 1;
+  const above = await knex.raw<{ rows: Array<{ n: number }> }>(
+    `select count(*)::int as n from (
+       select 1 from feed_subscriptions s
+       cross join lateral (
+         select i.id from feed_items i where ${WATERMARK_SETS.newer}
+         union all
+         select i.id from feed_items i where ${WATERMARK_SETS.arrived}
+       ) x
+       where s.user_id = ?
+       limit ?) q`,
+    [userId, limit],
+  );
+  const n = above.rows[0]!.n;
+  const count = n + adjust;
+  return n >= limit || count > cap ? { count: cap, more: true } : { count, more: false };
+}
+
+/** "1000+" past the cap. */
+export function unreadText(total: UnreadTotal): string {
+  return total.more ? `${total.count}+` : String(total.count);
 }
 
 /** The user's own tags found on bookmarks whose feed they follow, with how many such feeds. */
