@@ -73,7 +73,9 @@ function formAction(
     } catch (error) {
       if (!(error instanceof AppError) || error.status !== 422 || wantsJson(ctx)) throw error;
       const next = bodyOf(ctx).next;
-      setFlash(ctx, 'error', error.message);
+      // A form's field speaks for itself: its message without the field's name.
+      const fields = error.details?.fields as Record<string, string> | undefined;
+      setFlash(ctx, 'error', (fields && Object.values(fields)[0]) || error.message);
       ctx.redirect(safeNext(typeof next === 'string' ? next : undefined, fallback));
     }
   };
