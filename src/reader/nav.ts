@@ -4,8 +4,13 @@
  * reader's script polls do not pay for the count.
  */
 import type { Knex } from 'knex';
-import type { Middleware } from 'koa';
-import { countUnread, unreadText } from './followed-feeds';
+import type { Middleware, ParameterizedContext } from 'koa';
+import { countUnread, type UnreadTotal, unreadText } from './followed-feeds';
+
+/** For a page that changed the count after the middleware read it. */
+export function setNavUnread(ctx: ParameterizedContext, total: UnreadTotal): void {
+  ctx.state.navUnread = total.count > 0 ? unreadText(total) : undefined;
+}
 
 export function unreadInNavigation(knex: Knex): Middleware {
   return async (ctx, next) => {
@@ -17,8 +22,7 @@ export function unreadInNavigation(knex: Knex): Middleware {
       !ctx.path.startsWith('/api/') &&
       ctx.accepts('html', 'json') === 'html'
     ) {
-      const total = await countUnread(knex, user.id);
-      if (total.count > 0) ctx.state.navUnread = unreadText(total);
+      setNavUnread(ctx, await countUnread(knex, user.id));
     }
     await next();
   };

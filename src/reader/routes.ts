@@ -15,6 +15,7 @@ import { wantsJson } from '../web/middleware/error-handler';
 import { bodyOf, parseOrThrow, safeNext } from '../web/validate';
 import { createCategory, deleteCategory, renameCategory, setFeedCategory } from './categories';
 import { unreadText } from './followed-feeds';
+import { setNavUnread } from './nav';
 import {
   describePollRequest,
   presentFeedNav,
@@ -104,7 +105,11 @@ export function readerRoutes({ config, render, db }: WebDeps): Router {
   });
 
   router.get('/reader/items/:id', requireUser(), async (ctx) => {
-    const item = await openItem(deps, { userId: userId(ctx), itemId: pathId(ctx, 'item') });
+    const { item, unread } = await openItem(deps, {
+      userId: userId(ctx),
+      itemId: pathId(ctx, 'item'),
+    });
+    if (unread) setNavUnread(ctx, unread);
     ctx.body = render(ctx, 'reader/item.njk', { item: presentItemPage(item) });
   });
 

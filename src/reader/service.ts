@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { notFound } from '../errors';
 import { listCategories } from './categories';
-import { countUnread, listFeedTags, listFollowedFeeds } from './followed-feeds';
+import { countUnread, listFeedTags, listFollowedFeeds, type UnreadTotal } from './followed-feeds';
 import {
   findReaderItem,
   type ItemCursor,
@@ -56,15 +56,16 @@ export async function loadReaderPage(deps: ReaderDeps, input: ListItemsInput) {
   return { page, feeds, categories, tags };
 }
 
-/** Opens an item: its content, and it is read from now on. */
+/** Opens an item: its content, and it is read from now on (the new unread total with it). */
 export async function openItem(
   deps: ReaderDeps,
   input: { readonly userId: number; readonly itemId: number },
-): Promise<ReaderItemWithContent> {
+): Promise<{ readonly item: ReaderItemWithContent; readonly unread: UnreadTotal | null }> {
   const item = await findReaderItem(deps.knex, input);
   if (!item) throw notFound('There is no such item in the feeds you follow.');
-  if (!item.read) await markItems(deps.knex, { ...input, itemIds: [item.id], read: true });
-  return { ...item, read: true };
+  if (item.read) return { item, unread: null };
+  await markItems(deps.knex, { ...input, itemIds: [item.id], read: true });
+  return { item: { ...item, read: true }, unread: await countUnread(deps.knex, input.userId) };
 }
 
 /** Marks one item; answers the unread counts a page updates (the item's feed and the total). */

@@ -59,17 +59,20 @@
     }
   }
 
+  /** Posts the form as it is now (fields read before anything changes them). */
   async function send(form) {
+    const body = new URLSearchParams(new FormData(form));
     const response = await fetch(form.action, {
       method: 'POST',
-      body: new URLSearchParams(new FormData(form)),
+      body,
       headers: { accept: 'application/json' },
       credentials: 'same-origin',
     });
-    const body = await response.json().catch(() => null);
-    if (!response.ok)
-      throw new Error(body?.error?.message ?? `The server answered ${response.status}.`);
-    return body;
+    const answer = await response.json().catch(() => null);
+    if (!response.ok || answer === null) {
+      throw new Error(answer?.error?.message ?? `The server answered ${response.status}.`);
+    }
+    return answer;
   }
 
   function showRead(item, read) {
@@ -84,9 +87,10 @@
     const form = item.querySelector('form.item-toggle');
     if (!form) return;
     form.elements.namedItem('read').value = read ? '1' : '0';
+    const sending = send(form);
     showRead(item, read);
     try {
-      const answer = await send(form);
+      const answer = await sending;
       showRead(item, answer.read);
       updateCounts(
         answer.unread_text,
