@@ -17,6 +17,7 @@ import {
   listReaderItems,
   markItems,
   markOlderThan,
+  unreadText,
 } from '../../src/reader';
 import { cpuMsOf, processTree } from '../lib/cpu';
 import { POSTGRES_NOTE, startBenchPostgres } from '../lib/postgres';
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
       );
       const naivePage = await time(pg.pid(), () => knex.raw(NAIVE_PAGE, [userId]));
       const feeds = await time(pg.pid(), () => listFollowedFeeds(knex, { userId }));
-      const unread = await countUnread(knex, userId);
+      const unread = unreadText(await countUnread(knex, userId));
       const detail = (t: Timing) => `PostgreSQL CPU ${round(t.cpuMs, 2)} ms a call`;
       rec.add({
         id: `reader.${state}.count`,

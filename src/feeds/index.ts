@@ -25,6 +25,7 @@ export {
   pollJobKey,
   scheduleFeedPolls,
 } from './scheduler';
+export { since as sinceField } from './schemas';
 export {
   type EnsuredFeed,
   ensureFeed,

@@ -7,10 +7,10 @@
  */
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { badRequest, notFound } from '../errors';
+import { notFound } from '../errors';
 import type { WebDeps } from '../web/deps';
 import { requireUser } from '../web/middleware/auth';
-import { parseOrThrow } from '../web/validate';
+import { jsonObjectBody, parseOrThrow } from '../web/validate';
 import { createCategory, deleteCategory, renameCategory, setFeedCategory } from './categories';
 import {
   cursorText,
@@ -46,19 +46,6 @@ function pathId(ctx: ParameterizedContext, what: string): number {
   const id = parseId(ctx.params.id);
   if (id === null) throw notFound(`There is no such ${what}.`);
   return id;
-}
-
-/**
- * A JSON object body (none counts as empty). An array or a scalar is a
- * malformed request, refused before it can mean "mark everything".
- */
-function jsonBody(ctx: ParameterizedContext): Record<string, unknown> {
-  const body = ctx.request.body;
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest('The request body must be a JSON object.');
-  }
-  return body as Record<string, unknown>;
 }
 
 export function readerApiRoutes({ config, db }: WebDeps): Router {
@@ -106,7 +93,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
 
   // Before /feeds/:id/read, which the same path would otherwise match.
   router.post('/feeds/items/read', requireUser(), async (ctx) => {
-    const body = parseOrThrow(markItemsBody, jsonBody(ctx));
+    const body = parseOrThrow(markItemsBody, jsonObjectBody(ctx));
     const marked = await setItemsRead(deps, {
       userId: userId(ctx),
       itemIds: body.item_ids,
@@ -126,7 +113,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
   });
 
   const markRead = async (ctx: ParameterizedContext, feedId?: number) => {
-    const body = parseOrThrow(markOlderBody, jsonBody(ctx));
+    const body = parseOrThrow(markOlderBody, jsonObjectBody(ctx));
     const result = await markScopeRead(deps, {
       scope: { userId: userId(ctx), feedId, categoryId: body.category_id, tag: body.tag },
       before: body.before,
@@ -173,7 +160,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
   });
 
   router.post('/feeds/categories', requireUser(), async (ctx) => {
-    const { title } = parseOrThrow(categoryBody, jsonBody(ctx));
+    const { title } = parseOrThrow(categoryBody, jsonObjectBody(ctx));
     const category = await createCategory(db.knex, { userId: userId(ctx), title });
     ctx.status = 201;
     ctx.set('Location', `${PREFIX}/feeds/categories/${category.id}`);
@@ -182,7 +169,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
 
   router.patch('/feeds/categories/:id', requireUser(), async (ctx) => {
     const categoryId = pathId(ctx, 'category');
-    const { title } = parseOrThrow(categoryBody, jsonBody(ctx));
+    const { title } = parseOrThrow(categoryBody, jsonObjectBody(ctx));
     const category = await renameCategory(db.knex, { userId: userId(ctx), categoryId, title });
     ctx.body = presentCategoryJson(category);
   });
@@ -194,7 +181,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
 
   router.put('/feeds/:id/category', requireUser(), async (ctx) => {
     const feedId = pathId(ctx, 'feed');
-    const { category_id } = parseOrThrow(feedCategoryBody, jsonBody(ctx));
+    const { category_id } = parseOrThrow(feedCategoryBody, jsonObjectBody(ctx));
     await setFeedCategory(db.knex, { userId: userId(ctx), feedId, categoryId: category_id });
     ctx.body = { feed_id: feedId, category_id };
   });

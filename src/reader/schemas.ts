@@ -1,6 +1,6 @@
 /** What the reader's pages and API accept; the first problem becomes a 422 naming the field. */
 import { z } from 'zod';
-import { CATEGORY_TITLE_MAX, parseSince } from '../feeds';
+import { CATEGORY_TITLE_MAX, sinceField } from '../feeds';
 import type { ItemCursor } from './item-list';
 
 export const PAGE_SIZES = [10, 25, 50, 100, 200] as const;
@@ -49,24 +49,7 @@ const limit = z.coerce
   });
 
 /** An ISO date or date-time, or a duration back from now ("2 days"); empty means everything. */
-const olderThan = z
-  .string()
-  .trim()
-  .max(100)
-  .optional()
-  .nullable()
-  .transform((value, ctx) => {
-    if (!value) return null;
-    const date = parseSince(value);
-    if (!date) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'Use an ISO date (2024-01-31), a date-time, or a duration such as "2 days".',
-      });
-      return z.NEVER;
-    }
-    return date;
-  });
+const olderThan = sinceField;
 
 /** Empty form fields mean "not given". */
 const blank = (value: unknown) => (value === '' ? undefined : value);

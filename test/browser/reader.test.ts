@@ -7,24 +7,13 @@
  * One browser for the file, one context each.
  */
 import test from 'ava';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Feed } from '../../src/feeds';
 import { countUnread } from '../../src/reader';
 import { User } from '../../src/users';
 import { type FixtureServer, serveFeed, startFixtureServer } from '../fetcher/fixture-server';
 import { startTestApp, type TestApp } from '../helpers/app';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchChromium } from '../helpers/chromium';
 
 let app: TestApp;
 let server: FixtureServer;
@@ -43,18 +32,15 @@ function rss(title: string, items: ReadonlyArray<readonly [string, number]>): st
   return `<rss version="2.0"><channel><title>${title}</title>${entries}</channel></rss>`;
 }
 
+const ALPHA: ReadonlyArray<readonly [string, number]> = [
+  ['alpha-1', 1],
+  ['alpha-3', 3],
+  ['alpha-5', 5],
+];
+
 test.before(async () => {
   server = await startFixtureServer();
-  server.route(
-    '/alpha.xml',
-    serveFeed(
-      rss('Alpha', [
-        ['alpha-1', 1],
-        ['alpha-3', 3],
-        ['alpha-5', 5],
-      ]),
-    ),
-  );
+  server.route('/alpha.xml', serveFeed(rss('Alpha', ALPHA)));
   server.route(
     '/beta.xml',
     serveFeed(
@@ -76,7 +62,7 @@ test.before(async () => {
     FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
     READER_POLL_NOW_MIN_INTERVAL: '0',
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
 });
 test.after.always(async () => {
   await browser?.close();
@@ -168,17 +154,7 @@ test.serial('follow two feeds, read them in one list, with the keyboard and with
   t.is(await navUnread(page), '4');
 
   // Poll now: the feed gets a new item; the page shows it landed without reloading.
-  server.route(
-    '/alpha.xml',
-    serveFeed(
-      rss('Alpha', [
-        ['alpha-1', 1],
-        ['alpha-3', 3],
-        ['alpha-5', 5],
-        ['alpha-6', 6],
-      ]),
-    ),
-  );
+  server.route('/alpha.xml', serveFeed(rss('Alpha', [...ALPHA, ['alpha-6', 6]])));
   await page.goto(url('/reader'));
   await page.evaluate('window.stillTheSamePage = true');
   const alpha = (await Feed.query().findOne({ url: server.url('/alpha.xml') }))!;
