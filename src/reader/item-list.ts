@@ -149,16 +149,21 @@ export async function listReaderItems(knex: Knex, query: ItemListQuery): Promise
          select s.user_id, s.feed_id, s.read_before, s.read_through_item_id, f.title, f.url
            from feed_subscriptions s join feeds f on f.id = s.feed_id
           where ${scope.sql}
+       ), page as (
+         -- The page is chosen from ids and dates alone; the rows are read for it only.
+         select c.id, c.sort_date, s.feed_id
+           from s cross join lateral (${arms.sql}) c
+          order by c.sort_date desc, c.id desc
+          limit ?
        )
        select i.id, i.feed_id, s.title as feed_title, s.url as feed_url, i.guid, i.title,
               i.link, i.summary, i.date, i.first_seen_at, ${IS_READ} as read,
-              (extract(epoch from c.sort_date) * 1000000)::bigint::text as sort_micros
-         from s
-         cross join lateral (${arms.sql}) c
-         join feed_items i on i.id = c.id
+              (extract(epoch from page.sort_date) * 1000000)::bigint::text as sort_micros
+         from page
+         join s on s.feed_id = page.feed_id
+         join feed_items i on i.id = page.id
          left join feed_item_states st on st.item_id = i.id and st.user_id = s.user_id
-        order by c.sort_date desc, c.id desc
-        limit ?`,
+        order by page.sort_date desc, page.id desc`,
     [...scope.bindings, ...arms.bindings, query.limit + 1],
   );
   const items = rows.slice(0, query.limit).map(toItem);

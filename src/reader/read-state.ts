@@ -28,10 +28,12 @@ export async function markItems(knex: Knex, input: MarkItemsInput): Promise<numb
   if (input.itemIds.length === 0) return [];
   const ids = [...new Set(input.itemIds)];
   return knex.transaction(async (trx) => {
-    // The watermarks must not move between reading them and writing against them.
+    // The watermarks must not move between reading them and writing against
+    // them; locked in feed order, as markOlderThan does, so two never deadlock.
     await trx.raw(
       `select 1 from feed_subscriptions
         where user_id = ? and feed_id in (select feed_id from feed_items where id = any(?::bigint[]))
+        order by feed_id
         for update`,
       [input.userId, ids],
     );
@@ -77,7 +79,7 @@ export async function markOlderThan(
     const scope = scopeWhere(input.scope);
     const { rows } = await trx.raw<{ rows: Array<{ feed_id: number }> }>(
       `select s.feed_id from feed_subscriptions s join feeds f on f.id = s.feed_id
-        where ${scope.sql} for update of s`,
+        where ${scope.sql} order by s.feed_id for update of s`,
       scope.bindings,
     );
     const feedIds = rows.map((row) => row.feed_id);

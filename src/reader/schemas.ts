@@ -14,6 +14,13 @@ const id = z.coerce
   .positive('Give a positive number.')
   .max(Number.MAX_SAFE_INTEGER);
 
+/** An item id bound (0 = before every item). */
+const itemBound = z.coerce
+  .number({ error: 'Give an item id.' })
+  .int('Give an item id.')
+  .min(0, 'Give an item id.')
+  .max(Number.MAX_SAFE_INTEGER, 'Give an item id.');
+
 /** A path id: anything but digits is simply not there (404, not 422). */
 export function parseId(raw: unknown): number | null {
   const text = String(raw ?? '');
@@ -27,9 +34,19 @@ const flag = z
       value === true || value === 'true' || value === '1' || value === 'on' || value === 'yes',
   );
 
+/** Years 1 to 200 000 in microseconds: inside what PostgreSQL's timestamps hold. */
+const CURSOR_MICROS = { min: -62_135_596_800_000_000n, max: 6_249_000_000_000_000_000n } as const;
+
+const CURSOR = /^(-?\d{1,19})_(\d{1,15})$/;
+
 const cursor = z
   .string()
-  .regex(/^-?\d{1,19}_\d{1,15}$/, 'Use the next_cursor of a previous answer.')
+  .refine((value) => {
+    const match = CURSOR.exec(value);
+    if (!match) return false;
+    const micros = BigInt(match[1]!);
+    return micros >= CURSOR_MICROS.min && micros <= CURSOR_MICROS.max;
+  }, 'Use the next_cursor of a previous answer.')
   .transform((value): ItemCursor => {
     const [sortMicros, itemId] = value.split('_');
     return { sortMicros: sortMicros!, id: Number(itemId) };
@@ -107,7 +124,7 @@ export const markOlderForm = z.object({
   feed: z.preprocess(blank, id.optional()),
   category: z.preprocess(blank, id.optional()),
   tag: z.preprocess(blank, tag.optional()),
-  through_item_id: z.preprocess(blank, z.coerce.number().int().min(0).optional()),
+  through_item_id: z.preprocess(blank, itemBound.optional()),
   next: z.string().optional(),
 });
 
@@ -116,7 +133,7 @@ export const markOlderBody = z.object({
   before: olderThan,
   category_id: id.optional(),
   tag: tag.optional(),
-  through_item_id: z.number().int().min(0).optional(),
+  through_item_id: itemBound.optional(),
 });
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
@@ -146,7 +163,7 @@ export const feedCategoryBody = z.object({
 /** GET /reader/polls, /api/v1/feeds/poll */
 export const pollStatusQuery = z.object({
   feed: z.preprocess(blank, id.optional()),
-  after: z.coerce.number({ error: 'after is an item id.' }).int().min(0),
+  after: itemBound,
 });
 
 /** POST forms that only go back where they came from. */

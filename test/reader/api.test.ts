@@ -143,6 +143,10 @@ test('items: newest first across followed feeds, unread, filters, cursor pages',
   t.is(new Set(titles).size, titles.length, 'no item twice');
 
   t.is((await w.asAlice('GET', '/api/v1/feeds/items?before=nonsense')).status, 422);
+  // A well-formed cursor past what a timestamp holds is bad input too, not a 500.
+  const huge = await w.asAlice('GET', '/api/v1/feeds/items?before=9999999999999999999_1');
+  t.is(huge.status, 422);
+  t.is((await w.asAlice('GET', '/api/v1/feeds/items?before=-9999999999999999999_1')).status, 422);
   const strangers = await w.asAlice('GET', `/api/v1/feeds/items?feed_id=${w.feeds.bobs}`);
   t.is(strangers.status, 404, "another user's feed does not exist for Alice");
 });
