@@ -105,12 +105,12 @@ export function readerRoutes({ config, render, db }: WebDeps): Router {
   });
 
   router.get('/reader/items/:id', requireUser(), async (ctx) => {
-    const { item, unread } = await openItem(deps, {
+    const { item, unread, nextUnreadId } = await openItem(deps, {
       userId: userId(ctx),
       itemId: pathId(ctx, 'item'),
     });
     if (unread) setNavUnread(ctx, unread);
-    ctx.body = render(ctx, 'reader/item.njk', { item: presentItemPage(item) });
+    ctx.body = render(ctx, 'reader/item.njk', { item: presentItemPage(item), nextUnreadId });
   });
 
   router.post(

@@ -56,16 +56,32 @@ export async function loadReaderPage(deps: ReaderDeps, input: ListItemsInput) {
   return { page, feeds, categories, tags };
 }
 
-/** Opens an item: its content, and it is read from now on (the new unread total with it). */
+/**
+ * Opens an item: its content, and it is read from now on. With it: the new
+ * unread total (for the navigation) and the next unread item after it in the
+ * combined list, to read on.
+ */
 export async function openItem(
   deps: ReaderDeps,
   input: { readonly userId: number; readonly itemId: number },
-): Promise<{ readonly item: ReaderItemWithContent; readonly unread: UnreadTotal | null }> {
+): Promise<{
+  readonly item: ReaderItemWithContent;
+  readonly unread: UnreadTotal | null;
+  readonly nextUnreadId: number | null;
+}> {
   const item = await findReaderItem(deps.knex, input);
   if (!item) throw notFound('There is no such item in the feeds you follow.');
-  if (item.read) return { item, unread: null };
-  await markItems(deps.knex, { ...input, itemIds: [item.id], read: true });
-  return { item: { ...item, read: true }, unread: await countUnread(deps.knex, input.userId) };
+  if (!item.read) await markItems(deps.knex, { ...input, itemIds: [item.id], read: true });
+  const [unread, next] = await Promise.all([
+    item.read ? null : countUnread(deps.knex, input.userId),
+    listReaderItems(deps.knex, {
+      userId: input.userId,
+      unreadOnly: true,
+      before: item.cursor,
+      limit: 1,
+    }),
+  ]);
+  return { item: { ...item, read: true }, unread, nextUnreadId: next.items[0]?.id ?? null };
 }
 
 /** Marks one item; answers the unread counts a page updates (the item's feed and the total). */

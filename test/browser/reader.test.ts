@@ -152,6 +152,10 @@ test.serial('follow two feeds, read them in one list, with the keyboard and with
   t.is((await page.textContent('h1'))?.trim(), 'alpha-5');
   t.regex((await page.textContent('.entry-content')) ?? '', /About alpha-5\./);
   t.is(await navUnread(page), '4');
+  // j on an item reads on: the next unread one (beta-4 is unread again).
+  await Promise.all([page.waitForURL(/\/reader\/items\/\d+$/), page.keyboard.press('j')]);
+  t.is((await page.textContent('h1'))?.trim(), 'beta-4');
+  t.is(await navUnread(page), '3');
 
   // Poll now: the feed gets a new item; the page shows it landed without reloading.
   server.route('/alpha.xml', serveFeed(rss('Alpha', [...ALPHA, ['alpha-6', 6]])));
@@ -165,7 +169,7 @@ test.serial('follow two feeds, read them in one list, with the keyboard and with
   t.regex((await page.textContent('[data-poll-status]')) ?? '', /^Alpha: 1 new item\. Show them$/);
   t.true(await page.evaluate('window.stillTheSamePage === true'), 'no reload');
   t.is(server.requestsTo('/alpha.xml').length, before + 1, 'polled once, by the worker');
-  t.is(await navUnread(page), '5');
+  t.is(await navUnread(page), '4');
   t.is(await page.textContent(`[data-feed-unread="${alpha.id}"]`), '3');
   await submit(page, '[data-poll-status] a');
   t.is((await titles())[0], 'alpha-6');

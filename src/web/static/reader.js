@@ -173,6 +173,11 @@
           headers: { accept: 'application/json' },
           credentials: 'same-origin',
         });
+        // Gone from your feeds meanwhile: nothing more to wait for.
+        if (response.status === 404 || response.status === 401) {
+          say('That poll can no longer be followed: reload the page.');
+          return;
+        }
         if (!response.ok) continue;
         status = await response.json();
       } catch {
@@ -211,7 +216,12 @@
   });
 
   const actions = {
-    j: () => move(1),
+    // On an item's own page, j reads on: the next unread item.
+    j: () => {
+      const next = document.querySelector('a.item-next');
+      if (next && current?.classList.contains('reader-entry')) window.location.assign(next.href);
+      else move(1);
+    },
     k: () => move(-1),
     o: () => {
       const link = current?.querySelector('a.item-open');
