@@ -29,6 +29,11 @@ const BENCHES: readonly Bench[] = [
   },
   { name: 'import', title: 'Import throughput', script: 'dist/bench/import/index.js' },
   {
+    name: 'reader',
+    title: 'Reader: unread counts and lists',
+    script: 'dist/bench/reader/index.js',
+  },
+  {
     name: 'startup',
     title: 'Startup (to the first 200 on /healthz)',
     script: 'dist/bench/startup/index.js',

@@ -70,6 +70,10 @@ export interface Config {
     readonly maxErrors: number;
     readonly perHostConcurrency: number;
   };
+  readonly reader: {
+    /** A feed polled this recently is not polled again by "Poll now". */
+    readonly pollNowMinIntervalSeconds: number;
+  };
   readonly imports: {
     readonly maxBytes: number;
     /** Records written per transaction (and between progress updates). */
@@ -163,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxItems: r.int('FEED_MAX_ITEMS', 100, { min: 1, max: 10_000 }),
       maxErrors: r.int('FEED_MAX_ERRORS', 10, { min: 1, max: 1000 }),
       perHostConcurrency: r.int('FEED_PER_HOST_CONCURRENCY', 2, { min: 1, max: 64 }),
+    },
+    reader: {
+      pollNowMinIntervalSeconds: r.int('READER_POLL_NOW_MIN_INTERVAL', 30, { min: 0, max: 86_400 }),
     },
     imports: {
       maxBytes: r.bytes('IMPORT_MAX_BYTES', 50 * 1024 * 1024),

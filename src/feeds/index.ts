@@ -12,17 +12,20 @@ export {
   recordItemsDiscovered,
 } from './metrics';
 export { Feed, FeedItem, FeedSubscription } from './models';
-export { exportOpml, importOpml, parseOpml } from './opml';
+export { CATEGORY_TITLE_MAX, exportOpml, importOpml, parseOpml } from './opml';
 export { FeedParseError, type ParsedFeed, parseFeedDocument } from './parser';
 export { queueFeedPolls, waitForJobs } from './polls';
+export { describeStatus, formatWhen } from './presenters';
 export { processFeed } from './processor';
 export { type RefreshDeps, type RefreshOutcome, refreshFeed } from './refresh';
+export { safeUrl, sanitizeHtml } from './sanitize';
 export {
   dueFeedIds,
   feedPollCronPattern,
   pollJobKey,
   scheduleFeedPolls,
 } from './scheduler';
+export { since as sinceField } from './schemas';
 export {
   type EnsuredFeed,
   ensureFeed,

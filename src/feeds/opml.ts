@@ -1,7 +1,8 @@
 /**
- * OPML import and export of a user's subscriptions. Import reads with
- * htmlparser2 in XML mode, which decodes only the predefined XML entities
- * and never reads a DOCTYPE: no XXE, no entity expansion.
+ * OPML import and export of a user's subscriptions and their categories
+ * (folders). Import reads with htmlparser2 in XML mode, which decodes only
+ * the predefined XML entities and never reads a DOCTYPE: no XXE, no entity
+ * expansion.
  */
 import { Parser } from 'htmlparser2';
 import type { Knex } from 'knex';
@@ -13,17 +14,23 @@ import { queueFeedPolls } from './polls';
 import { tryNormaliseFeedUrl } from './urls';
 
 export const OPML_MAX_FEEDS = 2000;
+/** The length of a category's title (feed_categories.title). */
+export const CATEGORY_TITLE_MAX = 100;
 
 export interface OpmlOutline {
   readonly xmlUrl: string;
   readonly title: string | null;
   readonly htmlUrl: string | null;
+  /** The folder the feed is in: the nearest enclosing outline without an xmlUrl. */
+  readonly category: string | null;
 }
 
-/** Every outline with an xmlUrl, at any depth (folders are flattened). */
+/** Every outline with an xmlUrl, at any depth, with the folder it is in. */
 export function parseOpml(text: string): OpmlOutline[] {
   const outlines: OpmlOutline[] = [];
   let sawOpml = false;
+  // One entry per open <outline>: its title when it is a folder, else null.
+  const open: Array<string | null> = [];
   const parser = new Parser(
     {
       onopentag(name, attributes) {
@@ -33,12 +40,21 @@ export function parseOpml(text: string): OpmlOutline[] {
         const lower = Object.fromEntries(
           Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v]),
         );
-        if (!lower.xmlurl) return;
+        const title = (lower.title || lower.text || '').trim() || null;
+        if (!lower.xmlurl) {
+          open.push(title);
+          return;
+        }
+        open.push(null);
         outlines.push({
           xmlUrl: lower.xmlurl.trim(),
-          title: (lower.title ?? lower.text ?? '').trim() || null,
+          title,
           htmlUrl: lower.htmlurl?.trim() || null,
+          category: open.findLast((folder) => folder !== null) ?? null,
         });
+      },
+      onclosetag(name) {
+        if (name.toLowerCase() === 'outline') open.pop();
       },
     },
     { xmlMode: true, decodeEntities: true },
@@ -53,11 +69,16 @@ export interface OpmlImportResult {
   readonly added: number;
   readonly alreadyFollowed: number;
   readonly invalid: number;
+  /** Feeds filed under a category of the file. */
+  readonly categorised: number;
 }
 
 /**
- * Follows every feed in the file. Feeds are not fetched here: new ones are
- * queued for polling, and a broken one shows its error on the feeds page.
+ * Follows every feed in the file, filed under the file's folders as
+ * categories (created when missing; matched case-insensitively). A feed the
+ * user already has in a category stays there. Feeds are not fetched here:
+ * new ones are queued for polling, and a broken one shows its error on the
+ * feeds page.
  */
 export async function importOpml(
   deps: { readonly knex: Knex },
@@ -68,14 +89,21 @@ export async function importOpml(
     throw validationFailed(`An OPML import takes at most ${OPML_MAX_FEEDS} feeds.`);
   }
   const urls = new Set<string>();
+  // Feed URL → its folder; a feed listed in two folders goes to the first.
+  const categoryOf = new Map<string, string>();
   let invalid = 0;
   for (const outline of outlines) {
     const url = tryNormaliseFeedUrl(outline.xmlUrl);
-    if (url) urls.add(url);
-    else invalid++;
+    if (!url) {
+      invalid++;
+      continue;
+    }
+    urls.add(url);
+    const category = outline.category?.slice(0, CATEGORY_TITLE_MAX).trim();
+    if (category && !categoryOf.has(url)) categoryOf.set(url, category);
   }
   return deps.knex.transaction(async (trx) => {
-    if (urls.size === 0) return { added: 0, alreadyFollowed: 0, invalid };
+    if (urls.size === 0) return { added: 0, alreadyFollowed: 0, invalid, categorised: 0 };
     const created: Array<{ id: number }> = await trx('feeds')
       .insert([...urls].map((url) => ({ url })))
       .onConflict('url')
@@ -98,8 +126,45 @@ export async function importOpml(
       added: subscribed.length,
       alreadyFollowed: feeds.length - subscribed.length,
       invalid,
+      categorised: await fileUnderCategories(trx, input.userId, categoryOf),
     };
   });
+}
+
+/** Files the user's uncategorised subscriptions of these URLs under their categories. */
+async function fileUnderCategories(
+  trx: Knex.Transaction,
+  userId: number,
+  categoryOf: ReadonlyMap<string, string>,
+): Promise<number> {
+  // Grouped case-insensitively, as the unique index compares titles.
+  const byTitle = new Map<string, { title: string; urls: string[] }>();
+  for (const [url, title] of categoryOf) {
+    const group = byTitle.get(title.toLowerCase()) ?? { title, urls: [] };
+    group.urls.push(url);
+    byTitle.set(title.toLowerCase(), group);
+  }
+  if (byTitle.size === 0) return 0;
+  await trx.raw(
+    `insert into feed_categories (user_id, title)
+     select ?, t from unnest(?::text[]) as t
+     on conflict (user_id, lower(title)) do nothing`,
+    [userId, [...byTitle.values()].map((group) => group.title)],
+  );
+  let filed = 0;
+  for (const group of byTitle.values()) {
+    filed += await trx('feed_subscriptions as s')
+      .update({
+        category_id: trx('feed_categories')
+          .select('id')
+          .where('user_id', userId)
+          .whereRaw('lower(title) = lower(?)', [group.title]),
+      })
+      .where('s.user_id', userId)
+      .whereNull('s.category_id')
+      .whereIn('s.feed_id', trx('feeds').select('id').whereIn('url', group.urls));
+  }
+  return filed;
 }
 
 const escapeXml = (text: string) =>
@@ -110,22 +175,44 @@ const escapeXml = (text: string) =>
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;');
 
-/** OPML 2.0 of the user's subscriptions. */
+function feedOutline(feed: Feed, indent: string): string {
+  const title = escapeXml(feed.title || feed.url);
+  const site = (feed.metadata as { url?: unknown } | null)?.url;
+  const htmlUrl = typeof site === 'string' ? ` htmlUrl="${escapeXml(site)}"` : '';
+  return `${indent}<outline type="rss" text="${title}" title="${title}" xmlUrl="${escapeXml(feed.url)}"${htmlUrl}/>`;
+}
+
+/**
+ * OPML 2.0 of the user's subscriptions: each category a folder outline (by
+ * title), then the uncategorised feeds. Empty categories are kept.
+ */
 export async function exportOpml(
   deps: { readonly knex: Knex },
   input: { readonly userId: number; readonly username: string; readonly now?: Date },
 ): Promise<string> {
-  const feeds = await Feed.query(deps.knex)
-    .join('feed_subscriptions as s', 's.feed_id', 'feeds.id')
-    .where('s.user_id', input.userId)
-    .orderByRaw("lower(coalesce(nullif(feeds.title, ''), feeds.url)), feeds.id")
-    .select('feeds.*');
-  const lines = feeds.map((feed) => {
-    const title = escapeXml(feed.title || feed.url);
-    const site = (feed.metadata as { url?: unknown } | null)?.url;
-    const htmlUrl = typeof site === 'string' ? ` htmlUrl="${escapeXml(site)}"` : '';
-    return `    <outline type="rss" text="${title}" title="${title}" xmlUrl="${escapeXml(feed.url)}"${htmlUrl}/>`;
-  });
+  const [feeds, categories] = await Promise.all([
+    Feed.query(deps.knex)
+      .join('feed_subscriptions as s', 's.feed_id', 'feeds.id')
+      .where('s.user_id', input.userId)
+      .orderByRaw("lower(coalesce(nullif(feeds.title, ''), feeds.url)), feeds.id")
+      .select('feeds.*', 's.category_id'),
+    deps
+      .knex('feed_categories')
+      .where('user_id', input.userId)
+      .orderByRaw('lower(title), id')
+      .select('id', 'title') as Promise<Array<{ id: number; title: string }>>,
+  ]);
+  const categoryOf = (feed: Feed) => (feed as Feed & { category_id: number | null }).category_id;
+  const lines: string[] = [];
+  for (const category of categories) {
+    const title = escapeXml(category.title);
+    lines.push(`    <outline text="${title}" title="${title}">`);
+    for (const feed of feeds) {
+      if (categoryOf(feed) === category.id) lines.push(feedOutline(feed, '      '));
+    }
+    lines.push('    </outline>');
+  }
+  for (const feed of feeds) if (categoryOf(feed) === null) lines.push(feedOutline(feed, '    '));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<opml version="2.0">',

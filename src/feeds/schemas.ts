@@ -16,7 +16,8 @@ export const pageQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });
 
-const since = z
+/** An ISO date or date-time, or a duration back from now ("2 days"); empty is null. */
+export const since = z
   .string()
   .trim()
   .max(100)

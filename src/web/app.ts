@@ -9,6 +9,7 @@ import { badRequest, payloadTooLarge } from '../errors';
 import { exportRoutes } from '../exports/routes';
 import { feedRoutes } from '../feeds/routes';
 import { importRoutes } from '../imports/routes';
+import { readerApiRoutes, readerRoutes, unreadInNavigation } from '../reader';
 import { userRoutes } from '../users/routes';
 import type { AppDeps, WebDeps } from './deps';
 import { authenticate } from './middleware/auth';
@@ -37,6 +38,8 @@ function domainRouters(deps: WebDeps): Router[] {
     bookmarkListRoutes(deps),
     apiRoutes(deps),
     feedRoutes(deps),
+    readerRoutes(deps),
+    readerApiRoutes(deps),
   ];
 }
 
@@ -81,6 +84,7 @@ export function createApp(deps: AppDeps): Koa {
   );
   app.use(authenticate());
   app.use(csrfProtection());
+  app.use(unreadInNavigation(db.knex));
 
   // Routers are mounted before anything else can claim a path: routes mounted
   // after router.routes() get no http.route on the HTTP metric.

@@ -34,6 +34,7 @@ export function createRenderer(globals: Record<string, unknown>): Renderer {
       csrfToken: ctx.state.csrfToken,
       requestId: ctx.state.requestId,
       flash: ctx.state.flash,
+      navUnread: ctx.state.navUnread,
       path: ctx.path,
     });
 }

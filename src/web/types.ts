@@ -16,5 +16,7 @@ declare module 'koa' {
     authMethod?: 'session' | 'token';
     csrfToken?: string;
     flash?: { kind: 'info' | 'error'; message: string };
+    /** Unread feed items for the navigation ("1000+" past the cap); set by the reader for HTML pages. */
+    navUnread?: string;
   }
 }

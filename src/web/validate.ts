@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError } from '../errors';
+import { AppError, badRequest } from '../errors';
 
 /** Field name → first problem, for forms that show errors next to their fields. */
 export type FieldErrors = Record<string, string>;
@@ -53,4 +53,17 @@ export function bodyOf(ctx: { request: { body?: unknown } }): Record<string, unk
   return body && typeof body === 'object' && !Array.isArray(body)
     ? (body as Record<string, unknown>)
     : {};
+}
+
+/**
+ * A JSON API body that must be an object (none counts as empty). An array or
+ * a scalar is a malformed request (400), not a set of invalid fields.
+ */
+export function jsonObjectBody(ctx: { request: { body?: unknown } }): Record<string, unknown> {
+  const body = ctx.request.body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('The request body must be a JSON object.');
+  }
+  return body as Record<string, unknown>;
 }
