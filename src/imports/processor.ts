@@ -1,13 +1,19 @@
 /**
- * Works through one import job: detect the format, read the file record by
- * record, and write it batch by batch on a connection of its own, one
- * transaction each, cursor included (writer.ts). The next batch is read
- * while one is being written. Records before the job's cursor were committed
- * by an earlier run: they are read again (to know which URLs the file
- * already had) but never written again.
+ * Works through one import job: the import thread (import-thread.ts) reads
+ * the file and writes it batch by batch, each batch one transaction with the
+ * job's cursor; this side keeps the job's status and the metrics (counted as
+ * each batch commits) and ends the job once every record is committed.
+ *
+ * Why a thread: its heap is capped (resourceLimits) and collected on its
+ * own. Run in the worker's main thread, an import grew V8's young generation
+ * to 128 MB and the worker to 289 MB, over its 256 MB budget; in the thread
+ * the same import adds about 60 MB (npm run bench:import, docs/imports.md).
+ * Parsing, and the cost of hostile markup, also stay off the event loop that
+ * runs the worker's other jobs.
  */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import {
   adjustImportItemsInFlight,
   type ImportFormat,
@@ -15,20 +21,17 @@ import {
   recordBookmarksUpdated,
   recordImportItems,
 } from '../bookmarks/metrics';
-import { parseTags } from '../bookmarks/tags';
 import { recordModelWrites } from '../db/metrics';
 import type { Logger } from '../logging/logger';
-import { batchRecords } from './batching';
-import { detectFile, ImportFileError } from './detect';
-import { endJob, failJob, type JobRow, startJob } from './lifecycle';
-import { readRecords } from './parsers';
-import { scanFile } from './text';
+import { ImportFileError } from './detect';
+import type { Ended, FromThread, ThreadInput } from './import-thread';
+import { endJob, failJob, startJob } from './lifecycle';
 import { removeUpload } from './uploads';
-import { type BatchResult, type BatchTarget, createStagingTable, writeBatch } from './writer';
+import type { BatchResult } from './writer';
 
 export interface ProcessDeps {
   readonly knex: Knex;
-  /** The database the import's own connection goes to. */
+  /** The database the import thread connects to. */
   readonly databaseUrl: string;
   readonly logger: Logger;
   readonly batchSize: number;
@@ -54,8 +57,16 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
   if (job.status !== 'processing') return;
   const log = deps.logger.child({ importJobId: job.id });
   if (job.resume_cursor > 0) log.info({ cursor: job.resume_cursor }, 'resuming import');
+  let counted = 0;
+  const onBatch = (result: BatchResult, format: ImportFormat) => {
+    counted += countBatch(job.user_id, format, result);
+  };
   try {
-    const end = await importFile(job, deps);
+    const input = { job, databaseUrl: deps.databaseUrl, batchSize: deps.batchSize };
+    const end = await runImportThread(input, onBatch, deps.signal).finally(() => {
+      // Before the job's end is visible: whoever sees it completed sees the gauge back.
+      adjustImportItemsInFlight(-counted);
+    });
     if (!end) {
       // Stopped: cancelled (then the upload goes) or ended by another worker.
       const now = await deps.knex('import_jobs').where('id', jobId).first('status');
@@ -67,96 +78,49 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
     log.info({ status, records: end.records, format: end.format }, 'import ended');
   } catch (error) {
     if (deps.signal?.aborted) throw new ImportInterrupted();
-    const message = fileProblem(error);
-    if (message === undefined) throw error;
-    await failJob(deps.knex, jobId, message);
+    if (!(error instanceof ImportFileError)) throw error;
+    await failJob(deps.knex, jobId, error.message);
   }
 }
 
-interface Ended {
-  readonly records: number;
-  readonly truncated: boolean;
-  readonly format: ImportFormat;
-}
-
-/** Resolves when every record is committed, or undefined when the job stopped. */
-async function importFile(job: JobRow, deps: ProcessDeps): Promise<Ended | undefined> {
-  const detected = await detectFile(job.file_path);
-  const { format } = detected;
-  const { encoding, anchors } = await scanFile(job.file_path, detected);
-  const summary = { truncated: false };
-  const read = () => readRecords(job.file_path, format, encoding, summary);
-  let total = anchors;
-  if (format !== 'netscape') {
-    // JSON is read once in full first: a syntax error fails the job before anything is written.
-    total = 0;
-    for await (const group of read()) total += group.length;
-  }
-  await deps
-    .knex('import_jobs')
-    .where({ id: job.id, status: 'processing' })
-    .update({
-      format,
-      total_bookmarks: deps.knex.raw('greatest(?, resume_cursor)', [total]),
-      updated_at: deps.knex.fn.now(),
+/** Resolves when the thread has ended (every record committed, or the job stopped). */
+function runImportThread(
+  input: ThreadInput,
+  onBatch: (result: BatchResult, format: ImportFormat) => void,
+  signal?: AbortSignal,
+): Promise<Ended | undefined> {
+  const worker = new Worker(path.join(__dirname, 'import-thread.js'), {
+    workerData: input,
+    execArgv: [],
+    // A 16 MB young generation: the parser's short-lived strings die young
+    // without costly promotion; the old generation stays small.
+    resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 },
+    stdout: false,
+    stderr: false,
+  });
+  let abort = () => {};
+  return new Promise<Ended | undefined>((resolve, reject) => {
+    abort = () => reject(new Error('aborted'));
+    signal?.addEventListener('abort', abort);
+    // In order: every batch is counted before the end is seen.
+    worker.on('message', (message: FromThread) => {
+      if (message.type === 'batch') onBatch(message.result, message.format);
+      else if (message.type === 'end') resolve(message.end);
+      else reject(message.file ? new ImportFileError(message.message) : new Error(message.message));
     });
-
-  const client = new pg.Client({ connectionString: deps.databaseUrl });
-  client.on('error', () => {}); // a dropped connection fails the query that uses it
-  const abort = () => void client.end().catch(() => {});
-  deps.signal?.addEventListener('abort', abort);
-  const target: BatchTarget = {
-    jobId: job.id,
-    ownerId: job.user_id,
-    mode: job.options.duplicate_handling === 'overwrite' ? 'overwrite' : 'skip',
-  };
-  const counted = { items: 0 };
-  let writing: Promise<BatchResult> | undefined;
-  /** Waits for the batch being written and counts it; false when the job stopped. */
-  const settle = async (): Promise<boolean> => {
-    const result = await writing;
-    writing = undefined;
-    if (result?.kind === 'stopped') return false;
-    if (result) counted.items += countBatch(job.user_id, format, result);
-    return true;
-  };
-  try {
-    await client.connect();
-    await createStagingTable(client);
-    const batches = batchRecords(read(), {
-      cursor: job.resume_cursor,
-      batchSize: deps.batchSize,
-      record: {
-        extraTags: parseTags(job.options.tags ?? []),
-        forcePrivate: job.options.private === true,
-      },
+    worker.on('error', (error: Error & { code?: string }) => {
+      reject(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new ImportFileError('The file holds too many records to import in one go: split it.')
+          : error,
+      );
     });
-    let records = job.resume_cursor;
-    // Reading the next batch overlaps with writing this one.
-    for await (const batch of batches) {
-      if (!(await settle())) return undefined;
-      writing = writeBatch(client, target, batch);
-      writing.catch(() => {}); // awaited by settle()
-      records = batch.endIndex;
-    }
-    if (!(await settle())) return undefined;
-    return { records, truncated: summary.truncated, format };
-  } finally {
-    // A batch committed before a failure elsewhere still counts.
-    await settle().catch(() => {});
-    deps.signal?.removeEventListener('abort', abort);
-    await client.end().catch(() => {});
-    // Before the job's end is visible: whoever sees it completed sees the gauge back.
-    adjustImportItemsInFlight(-counted.items);
-  }
-}
-
-function fileProblem(error: unknown): string | undefined {
-  if (error instanceof ImportFileError) return error.message;
-  if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') {
-    return 'The uploaded file is no longer there: upload it again.';
-  }
-  return undefined;
+    worker.on('exit', () => reject(new Error('the import thread stopped unexpectedly')));
+  }).finally(async () => {
+    signal?.removeEventListener('abort', abort);
+    // A thread stopped mid-transaction closes its connection: PostgreSQL rolls it back.
+    await worker.terminate();
+  });
 }
 
 /** Called once the batch has committed; answers how many records it counted. */
