@@ -14,7 +14,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Batch } from './batching';
 
-export const MAX_STORED_FAILURES = 1000;
+const MAX_STORED_FAILURES = 1000;
 
 export interface BatchTarget {
   readonly jobId: number;

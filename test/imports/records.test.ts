@@ -74,3 +74,13 @@ test('titles are one line, descriptions trimmed, both without NUL', (t) => {
   t.is(record.title, 'A title with space');
   t.is(record.description, 'Notes here');
 });
+
+test('a URL or feed URL too long once percent-encoded: a record failure, or no feed', (t) => {
+  const options = { extraTags: [], forcePrivate: false };
+  const url = `https://long.example/${'é'.repeat(5000)}`;
+  const checked = checkRecord(raw({ url }), options);
+  t.false(checked.ok);
+  if (!checked.ok) t.regex(checked.failure.error, /at most 10240 characters once encoded/);
+  const feed = checkRecord(raw({ feedUrl: `https://long.example/${'é'.repeat(500)}` }), options);
+  t.true(feed.ok && feed.record.feedUrl === null);
+});
