@@ -27,7 +27,7 @@ export interface JobRow {
 
 const LIVE: ImportStatus[] = ['pending', 'processing'];
 
-export async function loadJob(knex: Knex, id: number): Promise<JobRow | undefined> {
+async function loadJob(knex: Knex, id: number): Promise<JobRow | undefined> {
   return knex('import_jobs').where('id', id).first<JobRow | undefined>();
 }
 
@@ -43,14 +43,10 @@ export async function startJob(knex: Knex, id: number): Promise<JobRow | undefin
   return loadJob(knex, id);
 }
 
-export function formatLabel(format: string | null): ImportFormat {
+function formatLabel(format: string | null): ImportFormat {
   return format === 'netscape' || format === 'pinboard' || format === 'activitystreams'
     ? format
     : 'unknown';
-}
-
-function secondsSince(start: Date | null, end: Date): number {
-  return start ? Math.max(0, (end.getTime() - start.getTime()) / 1000) : 0;
 }
 
 interface Ended {
@@ -59,6 +55,15 @@ interface Ended {
   started_at: Date | null;
   completed_at: Date;
   file_path: string;
+}
+
+const ENDED = ['user_id', 'format', 'started_at', 'completed_at', 'file_path'];
+
+/** Called by whoever made the job end, once it committed. */
+function countEnded(row: Ended, status: 'completed' | 'failed' | 'cancelled'): void {
+  const { started_at: start, completed_at: end } = row;
+  const seconds = start ? Math.max(0, (end.getTime() - start.getTime()) / 1000) : 0;
+  recordImportEnded(row.user_id, formatLabel(row.format), status, seconds);
 }
 
 /** A live job fails with `message` (shown to its owner). The upload is kept for a retry. */
@@ -72,15 +77,8 @@ export async function failJob(knex: Knex, id: number, message: string): Promise<
       completed_at: knex.fn.now(),
       updated_at: knex.fn.now(),
     })
-    .returning(['user_id', 'format', 'started_at', 'completed_at', 'file_path']);
-  for (const row of rows) {
-    recordImportEnded(
-      row.user_id,
-      formatLabel(row.format),
-      'failed',
-      secondsSince(row.started_at, row.completed_at),
-    );
-  }
+    .returning(ENDED);
+  for (const row of rows) countEnded(row, 'failed');
   return rows.length > 0;
 }
 
@@ -102,7 +100,7 @@ export async function endJob(
       );
     }
     const usable = job.created_bookmarks + job.updated_bookmarks + job.skipped_bookmarks;
-    let status: ImportStatus = 'completed';
+    let status: 'completed' | 'failed' = 'completed';
     let message: string | null = outcome.truncated
       ? 'The file seems cut short (it ends inside a list): everything before the cut was imported.'
       : null;
@@ -123,17 +121,12 @@ export async function endJob(
         completed_at: trx.fn.now(),
         updated_at: trx.fn.now(),
       })
-      .returning<Ended[]>(['user_id', 'format', 'started_at', 'completed_at', 'file_path']);
+      .returning<Ended[]>(ENDED);
     return { status, row: row! };
   });
   if (!ended) return undefined;
   const { status, row } = ended;
-  recordImportEnded(
-    row.user_id,
-    formatLabel(row.format),
-    status,
-    secondsSince(row.started_at, row.completed_at),
-  );
+  countEnded(row, status);
   if (status === 'completed') await removeUpload(row.file_path);
   return status;
 }
@@ -144,15 +137,10 @@ export async function cancelJob(knex: Knex, id: number): Promise<boolean> {
     .where('id', id)
     .whereIn('status', LIVE)
     .update({ status: 'cancelled', completed_at: knex.fn.now(), updated_at: knex.fn.now() })
-    .returning(['user_id', 'format', 'started_at', 'completed_at', 'file_path']);
+    .returning(ENDED);
   const row = rows[0];
   if (!row) return false;
-  recordImportEnded(
-    row.user_id,
-    formatLabel(row.format),
-    'cancelled',
-    secondsSince(row.started_at, row.completed_at),
-  );
+  countEnded(row, 'cancelled');
   await removeUpload(row.file_path);
   return true;
 }

@@ -1,13 +1,18 @@
 /**
- * Works through one import job: detect the format, then hand the file to the
- * import thread (thread-client.ts), which parses it and writes it batch by
- * batch, one transaction each, cursor included. This side keeps the job's
- * status and the metrics: each committed batch is counted as the thread
- * reports it, and the job ends here once every record is committed. Records
- * before the job's cursor were committed by an earlier run: the thread
- * re-reads them (to know which URLs the file already had) but never writes
- * them again.
+ * Works through one import job: the import thread (import-thread.ts) reads
+ * the file and writes it batch by batch, each batch one transaction with the
+ * job's cursor; this side keeps the job's status and the metrics (counted as
+ * each batch commits) and ends the job once every record is committed.
+ *
+ * Why a thread: its heap is capped (resourceLimits) and collected on its
+ * own. Run in the worker's main thread, an import grew V8's young generation
+ * to 128 MB and the worker to 289 MB, over its 256 MB budget; in the thread
+ * the same import adds about 60 MB (npm run bench:import, docs/imports.md).
+ * Parsing, and the cost of hostile markup, also stay off the event loop that
+ * runs the worker's other jobs.
  */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import {
   adjustImportItemsInFlight,
@@ -16,13 +21,11 @@ import {
   recordBookmarksUpdated,
   recordImportItems,
 } from '../bookmarks/metrics';
-import { parseTags } from '../bookmarks/tags';
 import { recordModelWrites } from '../db/metrics';
 import type { Logger } from '../logging/logger';
-import { type Detected, detectFile, type FileFormat, ImportFileError } from './detect';
-import { endJob, failJob, type JobRow, startJob } from './lifecycle';
-import { type ImportThreadEvents, runImportThread } from './thread-client';
-import type { ThreadJob } from './thread-protocol';
+import { ImportFileError } from './detect';
+import type { Ended, FromThread, ThreadInput } from './import-thread';
+import { endJob, failJob, startJob } from './lifecycle';
 import { removeUpload } from './uploads';
 import type { BatchResult } from './writer';
 
@@ -54,17 +57,15 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
   if (job.status !== 'processing') return;
   const log = deps.logger.child({ importJobId: job.id });
   if (job.resume_cursor > 0) log.info({ cursor: job.resume_cursor }, 'resuming import');
-  const progress = { counted: 0 };
+  let counted = 0;
+  const onBatch = (result: BatchResult, format: ImportFormat) => {
+    counted += countBatch(job.user_id, format, result);
+  };
   try {
-    const detected = await detectFile(job.file_path);
-    const end = await runImportThread(
-      threadJob(job, detected, deps),
-      threadEvents(job, detected.format, deps, progress),
-      deps.signal,
-    ).finally(() => {
+    const input = { job, databaseUrl: deps.databaseUrl, batchSize: deps.batchSize };
+    const end = await runImportThread(input, onBatch, deps.signal).finally(() => {
       // Before the job's end is visible: whoever sees it completed sees the gauge back.
-      adjustImportItemsInFlight(-progress.counted);
-      progress.counted = 0;
+      adjustImportItemsInFlight(-counted);
     });
     if (!end) {
       // Stopped: cancelled (then the upload goes) or ended by another worker.
@@ -74,76 +75,57 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
       return;
     }
     const status = await endJob(deps.knex, job.id, end);
-    log.info({ status, records: end.records, format: detected.format }, 'import ended');
+    log.info({ status, records: end.records, format: end.format }, 'import ended');
   } catch (error) {
     if (deps.signal?.aborted) throw new ImportInterrupted();
-    const message = fileProblem(error);
-    if (message === undefined) throw error;
-    await failJob(deps.knex, jobId, message);
-  } finally {
-    adjustImportItemsInFlight(-progress.counted);
+    if (!(error instanceof ImportFileError)) throw error;
+    await failJob(deps.knex, jobId, error.message);
   }
 }
 
-function threadJob(job: JobRow, detected: Detected, deps: ProcessDeps): ThreadJob {
-  return {
-    jobId: job.id,
-    ownerId: job.user_id,
-    mode: job.options.duplicate_handling === 'overwrite' ? 'overwrite' : 'skip',
-    file: job.file_path,
-    detected,
-    cursor: job.resume_cursor,
-    batchSize: deps.batchSize,
-    record: {
-      extraTags: parseTags(job.options.tags ?? []),
-      forcePrivate: job.options.private === true,
-    },
-    databaseUrl: deps.databaseUrl,
-  };
+/** Resolves when the thread has ended (every record committed, or the job stopped). */
+function runImportThread(
+  input: ThreadInput,
+  onBatch: (result: BatchResult, format: ImportFormat) => void,
+  signal?: AbortSignal,
+): Promise<Ended | undefined> {
+  const worker = new Worker(path.join(__dirname, 'import-thread.js'), {
+    workerData: input,
+    execArgv: [],
+    // A 16 MB young generation: the parser's short-lived strings die young
+    // without costly promotion; the old generation stays small.
+    resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 },
+    stdout: false,
+    stderr: false,
+  });
+  let abort = () => {};
+  return new Promise<Ended | undefined>((resolve, reject) => {
+    abort = () => reject(new Error('aborted'));
+    signal?.addEventListener('abort', abort);
+    // In order: every batch is counted before the end is seen.
+    worker.on('message', (message: FromThread) => {
+      if (message.type === 'batch') onBatch(message.result, message.format);
+      else if (message.type === 'end') resolve(message.end);
+      else reject(message.file ? new ImportFileError(message.message) : new Error(message.message));
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      reject(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new ImportFileError('The file holds too many records to import in one go: split it.')
+          : error,
+      );
+    });
+    worker.on('exit', () => reject(new Error('the import thread stopped unexpectedly')));
+  }).finally(async () => {
+    signal?.removeEventListener('abort', abort);
+    // A thread stopped mid-transaction closes its connection: PostgreSQL rolls it back.
+    await worker.terminate();
+  });
 }
 
-/** The job row learns its format and size; each committed batch is counted. */
-function threadEvents(
-  job: JobRow,
-  format: FileFormat,
-  deps: ProcessDeps,
-  progress: { counted: number },
-): ImportThreadEvents {
-  return {
-    async ready({ total }) {
-      await deps
-        .knex('import_jobs')
-        .where({ id: job.id, status: 'processing' })
-        .update({
-          format,
-          total_bookmarks: deps.knex.raw('greatest(?, resume_cursor)', [total]),
-          updated_at: deps.knex.fn.now(),
-        });
-    },
-    batch(result) {
-      // Tags are committed apart from their batch: counted whatever became of it.
-      recordModelWrites('tag', 'insert', result.tagsCreated);
-      if (result.kind !== 'written') return;
-      countBatch(job.user_id, format, result);
-      progress.counted += result.created + result.updated + result.skipped + result.failed;
-    },
-  };
-}
-
-function fileProblem(error: unknown): string | undefined {
-  if (error instanceof ImportFileError) return error.message;
-  if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') {
-    return 'The uploaded file is no longer there: upload it again.';
-  }
-  return undefined;
-}
-
-/** Called once the batch has committed. */
-function countBatch(
-  userId: number,
-  format: ImportFormat,
-  result: BatchResult & { kind: 'written' },
-) {
+/** Called once the batch has committed; answers how many records it counted. */
+function countBatch(userId: number, format: ImportFormat, result: BatchResult): number {
+  if (result.kind !== 'written') return 0;
   recordImportItems(format, 'created', result.created);
   recordImportItems(format, 'updated', result.updated);
   recordImportItems(format, 'skipped', result.skipped);
@@ -152,5 +134,8 @@ function countBatch(
   if (result.updated > 0) recordBookmarksUpdated(userId, 'import_overwrite', result.updated);
   recordModelWrites('bookmark', 'insert', result.created);
   recordModelWrites('bookmark', 'update', result.updated);
-  adjustImportItemsInFlight(result.created + result.updated + result.skipped + result.failed);
+  recordModelWrites('tag', 'insert', result.tagsCreated);
+  const items = result.created + result.updated + result.skipped + result.failed;
+  adjustImportItemsInFlight(items);
+  return items;
 }

@@ -5,7 +5,12 @@
  */
 import { hash as cryptoHash } from 'node:crypto';
 import { addTags } from '../bookmarks/tags';
-import { InvalidUrlError, normalizeParsedUrl, parseBookmarkUrl } from '../bookmarks/url';
+import {
+  InvalidUrlError,
+  MAX_URL_LENGTH,
+  normalizeParsedUrl,
+  parseBookmarkUrl,
+} from '../bookmarks/url';
 
 export const MAX_TITLE_LENGTH = 255;
 /** Descriptions longer than this are cut: one record must not hold the memory of thousands. */
@@ -33,7 +38,10 @@ export interface ImportRecord {
   readonly index: number;
   readonly url: string;
   readonly hash: string;
-  /** The first 128 bits of the hash as a compact string: the within-file duplicate check. */
+  /**
+   * The first 128 bits of the hash as a 16-character string: the key of the
+   * within-file duplicate check, kept for every record of the file, so small.
+   */
   readonly key: string;
   readonly title: string;
   readonly description: string;
@@ -73,6 +81,10 @@ export function checkRecord(raw: RawRecord, options: RecordOptions): Checked {
     if (error instanceof InvalidUrlError) return failure(raw, error.message);
     throw error;
   }
+  // Percent-encoding can make a URL several times longer than it was written.
+  if (href.length > MAX_URL_LENGTH) {
+    return failure(raw, `URLs are at most ${MAX_URL_LENGTH} characters once encoded.`);
+  }
   // One-shot hex: several times faster than a Buffer digest here.
   const hash = cryptoHash('sha256', normalized, 'hex');
   return {
@@ -81,8 +93,7 @@ export function checkRecord(raw: RawRecord, options: RecordOptions): Checked {
       index: raw.index,
       url: href,
       hash,
-      key: compactKey(hash),
-      // Short-lived (written within the batch): NUL removed, no copy needed.
+      key: Buffer.from(hash, 'hex').toString('latin1', 0, 16),
       title: withoutNul(cleanText(raw.title).slice(0, MAX_TITLE_LENGTH)),
       description: withoutNul(raw.description.trim().slice(0, MAX_DESCRIPTION_LENGTH)),
       tags: recordTags(raw.tags, options.extraTags),
@@ -102,53 +113,23 @@ function failure(raw: RawRecord, error: string): Checked {
 }
 
 /**
- * The first 128 bits of a hex digest as 8 UTF-16 code units: the key of the
- * within-file duplicate check, kept for every record of the file, so small.
- */
-function compactKey(hex: string): string {
-  return String.fromCharCode(
-    hexUnit(hex, 0),
-    hexUnit(hex, 4),
-    hexUnit(hex, 8),
-    hexUnit(hex, 12),
-    hexUnit(hex, 16),
-    hexUnit(hex, 20),
-    hexUnit(hex, 24),
-    hexUnit(hex, 28),
-  );
-}
-
-/** Four hex digits from `at` as one 16-bit number. */
-function hexUnit(hex: string, at: number): number {
-  return (
-    (hexDigit(hex.charCodeAt(at)) << 12) |
-    (hexDigit(hex.charCodeAt(at + 1)) << 8) |
-    (hexDigit(hex.charCodeAt(at + 2)) << 4) |
-    hexDigit(hex.charCodeAt(at + 3))
-  );
-}
-
-/** A lower-case hex digit's value. */
-function hexDigit(code: number): number {
-  return code <= 0x39 ? code - 0x30 : code - 0x57;
-}
-
-/**
  * The record's tags and the import's extra ones, as parseTags reads them
  * (split on spaces and commas, trimmed, lower-cased, at most MAX_TAGS), with
  * NUL removed before duplicates are dropped: "a\0" and "a" are one tag.
  */
 function recordTags(tags: readonly string[], extra: readonly string[]): string[] {
   const out: string[] = [];
-  for (const tag of tags) addTags(out, tag, detach);
-  for (const tag of extra) addTags(out, tag, detach);
+  for (const tag of tags) addTags(out, tag, withoutNul);
+  for (const tag of extra) addTags(out, tag, withoutNul);
   return out;
 }
 
+/** A feed URL that is not a usable one is dropped, not the record. */
 function checkFeedUrl(input: string | undefined): string | null {
   if (!input || input.length > MAX_FEED_URL_LENGTH) return null;
   try {
-    return parseBookmarkUrl(input).href;
+    const { href } = parseBookmarkUrl(input);
+    return href.length > MAX_FEED_URL_LENGTH ? null : href;
   } catch {
     return null;
   }
@@ -160,16 +141,6 @@ function cleanText(text: string): string {
 }
 
 const MESSY_SPACE = /\s\s|[^\S ]/;
-
-/**
- * A copy that does not point into the parser's chunk: V8 keeps substrings as
- * slices of their parent, so a tag name remembered for the whole import
- * could keep a whole chunk alive.
- */
-function detach(text: string): string {
-  const clean = withoutNul(text);
-  return clean.length < 13 || clean !== text ? clean : ` ${clean}`.slice(1);
-}
 
 /** PostgreSQL text (and jsonb) cannot hold U+0000; a hostile file may. */
 function withoutNul(text: string): string {

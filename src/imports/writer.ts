@@ -1,310 +1,187 @@
 /**
- * Writes one batch of an import in one transaction: the bookmarks and their
- * tag links (one statement over the batch's array columns), then the job's
- * cursor and counters. The cursor commits with the rows, so a crash keeps
- * both or neither, and a restarted job skips exactly the records done.
- *
- * Two batches are written at once on two connections (both cores of the
- * database work), but they commit strictly in order: a batch's transaction
- * does its heavy statement, then waits for the previous batch to end before
- * it locks the job row, checks that the cursor is exactly where it starts,
- * and commits. If the previous batch failed or stopped, it rolls back. The
- * job-row check also stops a cancelled job and keeps a second worker on the
- * same job (a stale lock taken over) from writing a record twice.
+ * Writes one batch of an import in one transaction, on the import's own
+ * connection: the job row is locked and checked (still processing, its
+ * cursor exactly where the batch starts), the batch's rows are copied into a
+ * staging table with COPY, and one statement merges them into bookmarks,
+ * tags and bookmark_tags and moves the job's cursor and counters. The cursor
+ * commits with the rows, so a crash keeps both or neither, and a restarted
+ * job skips exactly the records done. Foreign keys and triggers work as for
+ * any other writer.
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { type Columns, type PreparedBatch, unknownTagPairs } from './columns';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Batch } from './batching';
 
-export const MAX_STORED_FAILURES = 1000;
-const MAX_KNOWN_TAGS = 50_000;
+const MAX_STORED_FAILURES = 1000;
 
-export interface Batch {
+export interface BatchTarget {
   readonly jobId: number;
   readonly ownerId: number;
   readonly mode: 'skip' | 'overwrite';
-  readonly parsed: PreparedBatch;
-  /**
-   * Enforce the batch's foreign keys with one lock statement per table instead
-   * of PostgreSQL's per-row triggers (keys.ts); only when canCheckKeysSetWise.
-   */
-  readonly setWiseKeys?: boolean;
 }
 
-export type BatchResult = { readonly tagsCreated: number } & (
+export type BatchResult =
   | {
       readonly kind: 'written';
       readonly created: number;
       readonly updated: number;
       readonly skipped: number;
       readonly failed: number;
-      readonly tagLinks: number;
+      readonly tagsCreated: number;
     }
-  /** The job is no longer processing (cancelled, or ended elsewhere). */
-  | { readonly kind: 'stopped'; readonly status: string }
-  /** Another worker already committed these records. */
-  | { readonly kind: 'behind' }
-  /** Rolled back because the batch before it did not commit. */
-  | { readonly kind: 'abandoned' }
-);
+  /** The job is no longer this run's to write: cancelled, ended, or taken on by another worker. */
+  | { readonly kind: 'stopped'; readonly status: string };
 
-export type BatchKind = BatchResult['kind'] | 'failed';
+/** The staging table: temporary (this connection's own), emptied at every commit. */
+export async function createStagingTable(client: pg.Client): Promise<void> {
+  await client.query(`CREATE TEMP TABLE import_rows (
+    url text NOT NULL, hash text COLLATE "C" NOT NULL, title text NOT NULL,
+    description text NOT NULL, private boolean NOT NULL, feed_url text,
+    created_at timestamptz, updated_at timestamptz, tags text NOT NULL
+  ) ON COMMIT DELETE ROWS`);
+}
 
-/**
- * `previous` settles with how the batch before this one ended; this one
- * commits only after that, and only if it was written (or already done).
- */
 export async function writeBatch(
   client: pg.Client,
+  target: BatchTarget,
   batch: Batch,
-  previous: Promise<BatchKind>,
-  knownTags: Set<string>,
 ): Promise<BatchResult> {
-  const { parsed } = batch;
-  const { columns } = parsed;
-  // Committed at once, outside the batch: then no transaction ever waits on a
-  // tag another one created, whatever order they commit in.
-  const tagsCreated = await createTags(client, batch, knownTags);
   await client.query('BEGIN');
   try {
-    if (batch.setWiseKeys) await client.query('SET LOCAL session_replication_role = replica');
-    const updated =
-      columns && batch.mode === 'overwrite'
-        ? await overwrite(client, batch.ownerId, columns)
-        : { ids: [], hashes: [] };
-    const written = columns
-      ? await insertAndLink(client, batch.ownerId, columns, updated, batch.setWiseKeys === true)
-      : { created: 0, links: 0 };
-    const before = await previous;
-    if (before !== 'written' && before !== 'behind') {
-      await client.query('ROLLBACK');
-      return { kind: 'abandoned', tagsCreated };
-    }
-    const result = await advanceJob(client, batch, {
-      created: written.created,
-      updated: updated.ids.length,
-      links: written.links,
+    const { rows } = await client.query<{
+      status: string;
+      resume_cursor: number;
+      failed_bookmarks: number;
+    }>({
+      name: 'import_lock_job',
+      text: 'SELECT status, resume_cursor, failed_bookmarks FROM import_jobs WHERE id = $1 FOR UPDATE',
+      values: [target.jobId],
     });
-    await client.query(result.kind === 'written' ? 'COMMIT' : 'ROLLBACK');
-    return { ...result, tagsCreated };
+    const job = rows[0];
+    if (job?.status !== 'processing' || job.resume_cursor !== batch.startIndex) {
+      await client.query('ROLLBACK');
+      return { kind: 'stopped', status: job?.status ?? 'gone' };
+    }
+    if (batch.rowCount > 0) {
+      await pipeline(Readable.from([batch.rows]), client.query(copyFrom(COPY)));
+    }
+    const room = Math.max(0, MAX_STORED_FAILURES - job.failed_bookmarks);
+    const merged = await client.query<{ created: number; updated: number; tags_created: number }>({
+      name: 'import_merge',
+      text: MERGE,
+      values: [
+        target.ownerId,
+        target.mode === 'overwrite',
+        target.jobId,
+        batch.endIndex,
+        batch.rowCount + batch.duplicates,
+        batch.failures.length,
+        JSON.stringify(batch.failures.slice(0, room)),
+      ],
+    });
+    await client.query('COMMIT');
+    const { created, updated, tags_created } = merged.rows[0]!;
+    return {
+      kind: 'written',
+      created,
+      updated,
+      skipped: batch.rowCount + batch.duplicates - created - updated,
+      failed: batch.failures.length,
+      tagsCreated: tags_created,
+    };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   }
 }
 
-type Advance =
-  | {
-      kind: 'written';
-      created: number;
-      updated: number;
-      skipped: number;
-      failed: number;
-      tagLinks: number;
-    }
-  | { kind: 'stopped'; status: string }
-  | { kind: 'behind' };
-
-async function advanceJob(
-  client: pg.Client,
-  batch: Batch,
-  counts: { created: number; updated: number; links: number },
-): Promise<Advance> {
-  const { parsed } = batch;
-  const { rows: jobs } = await client.query<{
-    status: string;
-    resume_cursor: number;
-    failed_bookmarks: number;
-  }>({
-    name: 'import_lock_job',
-    text: 'SELECT status, resume_cursor, failed_bookmarks FROM import_jobs WHERE id = $1 FOR UPDATE',
-    values: [batch.jobId],
-  });
-  const job = jobs[0];
-  if (job?.status !== 'processing') return { kind: 'stopped', status: job?.status ?? 'gone' };
-  // Only the exact next batch is written. Ahead of us: another worker did it.
-  // Behind us (batches cut differently by an earlier run): retry, which re-aligns.
-  if (job.resume_cursor > parsed.startIndex) return { kind: 'behind' };
-  if (job.resume_cursor < parsed.startIndex) {
-    throw new Error(
-      `import ${batch.jobId}: cursor ${job.resume_cursor} is before batch ${parsed.startIndex}`,
-    );
-  }
-  const room = Math.max(0, MAX_STORED_FAILURES - job.failed_bookmarks);
-  const skipped = parsed.itemCount - counts.created - counts.updated + parsed.duplicateCount;
-  await client.query({
-    name: 'import_advance_job',
-    text: `UPDATE import_jobs SET
-       resume_cursor = $2, processed_bookmarks = $2,
-       total_bookmarks = greatest(total_bookmarks, $2),
-       created_bookmarks = created_bookmarks + $3,
-       updated_bookmarks = updated_bookmarks + $4,
-       skipped_bookmarks = skipped_bookmarks + $5,
-       failed_bookmarks = failed_bookmarks + $6,
-       failed_bookmark_details = CASE WHEN $7::jsonb = '[]' THEN failed_bookmark_details
-                                      ELSE failed_bookmark_details || $7::jsonb END,
-       updated_at = now()
-     WHERE id = $1`,
-    values: [
-      batch.jobId,
-      parsed.endIndex,
-      counts.created,
-      counts.updated,
-      skipped,
-      parsed.failures.length,
-      JSON.stringify(parsed.failures.slice(0, room)),
-    ],
-  });
-  return {
-    kind: 'written',
-    created: counts.created,
-    updated: counts.updated,
-    skipped,
-    failed: parsed.failures.length,
-    tagLinks: counts.links,
-  };
-}
+const COPY = `COPY import_rows (url, hash, title, description, private, feed_url, created_at, updated_at, tags)
+  FROM STDIN`;
 
 /**
- * Creates the owner's missing tags that the batch will link, in sorted order
- * (two writers never deadlock on them), and remembers which exist: after the
- * first batches, most batches need no tag statement at all. In skip mode,
- * only for records the owner does not have yet: a skipped duplicate leaves no
- * unused tag behind. (A tag deleted by its owner during the import loses the
- * links to it that come after.)
+ * $1 owner, $2 overwrite?, $3 job, $4 the batch's end (the new cursor),
+ * $5 records that are skipped unless created or updated, $6 failed records,
+ * $7 the failures to keep on the job (JSON).
+ *
+ * Skip mode inserts what the owner does not have, and links its tags.
+ * Overwrite mode also replaces the owner's bookmarks with the file's, except
+ * that an empty title or description, a missing date or feed keeps what is
+ * there; one that comes with tags gets exactly those (the links it already
+ * has stay, the others go). Tags are created only for bookmarks written, in
+ * name order (two imports never deadlock on them).
  */
-async function createTags(client: pg.Client, batch: Batch, known: Set<string>): Promise<number> {
-  const pairs = unknownTagPairs(batch.parsed.newTagPairs, known);
-  if (!pairs) return 0;
-  const { rows } = await client.query<{ ensured: string[] | null; created: number }>({
-    name: batch.mode === 'skip' ? 'import_tags_new' : 'import_tags_all',
-    text: `WITH wanted AS (
-             SELECT DISTINCT p.name
-               FROM unnest($2::text[], $3::text[]) AS p(hash, name)
-              WHERE ${
-                batch.mode === 'skip'
-                  ? 'NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.owner_id = $1 AND b.unique_hash = p.hash)'
-                  : 'true'
-              }
-           ),
-           created AS (
-             INSERT INTO tags (owner_id, name)
-             SELECT $1::bigint, name FROM wanted ORDER BY name
-             ON CONFLICT (owner_id, name) DO NOTHING
-             RETURNING 1
-           )
-           SELECT array_agg(name) AS ensured, (SELECT count(*) FROM created)::int AS created
-             FROM wanted`,
-    values: [batch.ownerId, pairs.hash, pairs.tag],
-  });
-  // Bounded: a file of endless distinct tags must not grow it without limit.
-  for (const name of rows[0]?.ensured ?? []) if (known.size < MAX_KNOWN_TAGS) known.add(name);
-  return rows[0]?.created ?? 0;
-}
-
-/** The batch's records as rows; each column arrives as a binary array (columns.ts). */
-const ROWS = `unnest($2::text[], $3::text[], $4::text[], $5::text[],
-    $6::boolean[], $7::text[], $8::timestamptz[], $9::timestamptz[])
-  AS i(url, hash, title, description, private, feed_url, created_at, updated_at)`;
-
-const inputParams = (c: Columns) => [
-  c.url,
-  c.hash,
-  c.title,
-  c.description,
-  c.private,
-  c.feed_url,
-  c.created_at,
-  c.updated_at,
-];
-
-/**
- * Inserts the records the owner does not have and links them — and the
- * overwritten bookmarks, given by id — to their tags, in one statement. The
- * links need no ON CONFLICT: they are for bookmarks just inserted, or
- * overwritten ones whose links were cleared.
- */
-async function insertAndLink(
-  client: pg.Client,
-  ownerId: number,
-  c: Columns,
-  updated: { ids: string[]; hashes: string[] },
-  setWise: boolean,
-): Promise<{ created: number; links: number }> {
-  const { rows } = await client.query<{ created: number; links: number }>({
-    // Named: planned once per connection, not for every batch.
-    name: setWise ? 'import_insert_and_link_setwise' : 'import_insert_and_link',
-    text: `WITH ${
-      setWise
-        ? `owner AS (SELECT id FROM users WHERE id = $1 FOR KEY SHARE),
-           tag AS (SELECT id, name FROM tags
-                    WHERE owner_id = $1 AND name = ANY($13::text[]) FOR KEY SHARE),`
-        : `tag AS (SELECT id, name FROM tags WHERE owner_id = $1),`
-    }
-     ins AS (
-       INSERT INTO bookmarks
-         (owner_id, url, unique_hash, title, description, private, feed_url, created_at, updated_at)
-       SELECT $1, i.url, i.hash, i.title, i.description, i.private, i.feed_url,
-              coalesce(i.created_at, now()), coalesce(i.updated_at, i.created_at, now())
-         FROM ${ROWS}${setWise ? ' CROSS JOIN owner' : ''}
-       ON CONFLICT (owner_id, unique_hash) DO NOTHING
-       RETURNING id, unique_hash
-     ),
-     written AS (
-       SELECT id, unique_hash FROM ins
-       UNION ALL
-       SELECT * FROM unnest($10::bigint[], $11::text[]) AS u(id, unique_hash)
-     ),
-     links AS (
-       INSERT INTO bookmark_tags (bookmark_id, tag_id)
-       SELECT w.id, t.id
-         FROM unnest($12::text[], $13::text[]) AS p(hash, name)
-         JOIN written w ON w.unique_hash = p.hash
-         JOIN tag t ON t.name = p.name
-       RETURNING 1
-     )
-     SELECT (SELECT count(*) FROM ins)::int AS created,
-            (SELECT count(*) FROM links)::int AS links`,
-    values: [ownerId, ...inputParams(c), updated.ids, updated.hashes, c.pair_hash, c.pair_tag],
-  });
-  return rows[0]!;
-}
-
-/**
- * Overwrite mode: the file's version replaces the owner's, except that an
- * empty title or description, a missing date or feed keeps what is there.
- * Overwritten bookmarks that come with tags lose their old ones (the new ones
- * are linked by insertAndLink).
- */
-async function overwrite(
-  client: pg.Client,
-  ownerId: number,
-  c: Columns,
-): Promise<{ ids: string[]; hashes: string[] }> {
-  const { rows } = await client.query<{ ids: string[] | null; hashes: string[] | null }>({
-    name: 'import_overwrite',
-    text: `WITH upd AS (
-       UPDATE bookmarks AS b SET
-         url = i.url,
-         title = CASE WHEN i.title = '' THEN b.title ELSE i.title END,
-         description = CASE WHEN i.description = '' THEN b.description ELSE i.description END,
-         private = i.private,
-         feed_url = coalesce(i.feed_url, b.feed_url),
-         created_at = coalesce(i.created_at, b.created_at),
-         updated_at = coalesce(i.updated_at, now())
-        FROM ${ROWS}
-       WHERE b.owner_id = $1 AND b.unique_hash = i.hash
-       RETURNING b.id, b.unique_hash
-     ),
-     cleared AS (
-       DELETE FROM bookmark_tags bt USING upd
-        WHERE bt.bookmark_id = upd.id
-          AND upd.unique_hash IN (SELECT unnest($10::text[]))
-       RETURNING 1
-     )
-     SELECT array_agg(id::text) AS ids, array_agg(unique_hash) AS hashes,
-            (SELECT count(*) FROM cleared) AS cleared
-       FROM upd`,
-    values: [ownerId, ...inputParams(c), c.pair_hash],
-  });
-  return { ids: rows[0]?.ids ?? [], hashes: rows[0]?.hashes ?? [] };
-}
+const MERGE = `WITH updated AS (
+    UPDATE bookmarks b SET
+      url = r.url,
+      title = CASE WHEN r.title = '' THEN b.title ELSE r.title END,
+      description = CASE WHEN r.description = '' THEN b.description ELSE r.description END,
+      private = r.private,
+      feed_url = coalesce(r.feed_url, b.feed_url),
+      created_at = coalesce(r.created_at, b.created_at),
+      updated_at = coalesce(r.updated_at, now())
+    FROM import_rows r
+    WHERE $2 AND b.owner_id = $1 AND b.unique_hash = r.hash
+    RETURNING b.id, r.tags
+  ),
+  inserted AS (
+    INSERT INTO bookmarks
+      (owner_id, url, unique_hash, title, description, private, feed_url, created_at, updated_at)
+    SELECT $1, url, hash, title, description, private, feed_url,
+           coalesce(created_at, now()), coalesce(updated_at, created_at, now())
+      FROM import_rows ORDER BY hash
+    ON CONFLICT (owner_id, unique_hash) DO NOTHING
+    RETURNING id, unique_hash
+  ),
+  pairs AS (
+    SELECT w.id, w.fresh, unnest(string_to_array(w.tags, ' ')) AS name
+      FROM (SELECT i.id, true AS fresh, r.tags
+              FROM inserted i JOIN import_rows r ON r.hash = i.unique_hash
+            UNION ALL SELECT id, false, tags FROM updated) w
+     WHERE w.tags <> ''
+  ),
+  wanted AS (SELECT DISTINCT name FROM pairs),
+  new_tags AS (
+    INSERT INTO tags (owner_id, name)
+    SELECT $1, name FROM wanted w
+     WHERE NOT EXISTS (SELECT FROM tags t WHERE t.owner_id = $1 AND t.name = w.name)
+     ORDER BY name
+    -- Created by someone else since this statement began: taken as it is.
+    ON CONFLICT (owner_id, name) DO UPDATE SET name = excluded.name
+    RETURNING id, name
+  ),
+  batch_tags AS (
+    SELECT id, name FROM new_tags
+    UNION ALL
+    SELECT t.id, t.name FROM tags t JOIN wanted w ON t.name = w.name WHERE t.owner_id = $1
+  ),
+  links AS (SELECT p.id, p.fresh, t.id AS tag_id FROM pairs p JOIN batch_tags t ON t.name = p.name),
+  unlinked AS (
+    DELETE FROM bookmark_tags bt USING updated u
+     WHERE bt.bookmark_id = u.id AND u.tags <> ''
+       AND NOT EXISTS (SELECT FROM links l WHERE l.id = bt.bookmark_id AND l.tag_id = bt.tag_id)
+  ),
+  linked AS (
+    INSERT INTO bookmark_tags (bookmark_id, tag_id)
+    SELECT id, tag_id FROM links l
+     WHERE l.fresh
+        OR NOT EXISTS (SELECT FROM bookmark_tags x WHERE x.bookmark_id = l.id AND x.tag_id = l.tag_id)
+  ),
+  counts AS (
+    SELECT (SELECT count(*) FROM inserted)::int AS created,
+           (SELECT count(*) FROM updated)::int AS updated,
+           (SELECT count(*) FROM new_tags)::int AS tags_created
+  )
+  UPDATE import_jobs SET
+    resume_cursor = $4, processed_bookmarks = $4,
+    total_bookmarks = greatest(total_bookmarks, $4),
+    created_bookmarks = created_bookmarks + c.created,
+    updated_bookmarks = updated_bookmarks + c.updated,
+    skipped_bookmarks = skipped_bookmarks + $5 - c.created - c.updated,
+    failed_bookmarks = failed_bookmarks + $6,
+    failed_bookmark_details = failed_bookmark_details || $7::jsonb,
+    updated_at = now()
+  FROM counts c
+  WHERE id = $3
+  RETURNING c.created, c.updated, c.tags_created`;
