@@ -42,10 +42,11 @@ const ACCEPT_HEADER: Record<string, string> = { POST: 'Accept-Post', PATCH: 'Acc
 /**
  * A JSON object body. A body of another type is a 415 (a form or text would
  * otherwise be read as no fields at all); arrays and scalars are malformed
- * requests, not invalid fields. No body at all is an empty object.
+ * requests, not invalid fields. No body (or an empty one) is an empty object.
  */
 function jsonBody(ctx: ParameterizedContext): Record<string, unknown> {
-  if (ctx.request.is('application/json') === false) {
+  // is() is false for a body of another type or none given; null for no body.
+  if (ctx.request.length !== 0 && ctx.request.is('application/json') === false) {
     const header = ACCEPT_HEADER[ctx.method];
     if (header) ctx.set(header, 'application/json');
     throw new AppError(

@@ -183,7 +183,10 @@ export const tagIndexQuery = z.object({
 });
 
 /** Where to go back to after a form: a same-site path only (never an open redirect). */
-const backField = z.unknown().transform((value) => safeNext(value, '') || undefined);
+const backField = z
+  .unknown()
+  .transform((value) => safeNext(value, '') || undefined)
+  .optional();
 
 export const BULK_ACTIONS = ['tag', 'untag', 'private', 'public', 'delete'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
