@@ -96,6 +96,21 @@ test.serial('bug 2: the main bookmarklet saves the page and goes back to it', as
   t.is(await page.textContent('p'), 'Some text worth keeping.');
   const saved = await app.db.knex('bookmarks').where({ url: article }).first();
   t.is(saved?.title, 'A page elsewhere');
+
+  // The popup bookmarklet still works: its window saves, says so and closes itself.
+  await page.goto(url(`/u/${username}`));
+  const popupHref = await page.getAttribute('[data-testid="bookmarklet-popup"]', 'href');
+  const popupCode = decodeURIComponent(popupHref!.slice('javascript:'.length));
+  const other = site.url('/article?second=1');
+  await page.goto(other);
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.evaluate(popupCode)]);
+  await popup.waitForSelector('form.bookmark-form');
+  await Promise.all([
+    popup.waitForEvent('close', { timeout: 15_000 }),
+    popup.click('form.bookmark-form button[type="submit"]'),
+  ]);
+  t.is(page.url(), other, 'the page itself stays where it was');
+  t.truthy(await app.db.knex('bookmarks').where({ url: other }).first());
   await context.close();
 });
 
