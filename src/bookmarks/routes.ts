@@ -134,15 +134,16 @@ export function bookmarkRoutes({ config, render }: WebDeps): Router {
       );
     }
     const form = parsed.value;
+    const changes = changedFields(form);
     const outcome = await addBookmark({
       ownerId: ctx.state.user!.id,
       fields: form,
-      changes: changedFields(form),
+      changes,
       source: form.via,
     });
     if (outcome.kind === 'review') {
       const existing = outcome.bookmark;
-      const proposed = proposedValues(existing, changedFields(form));
+      const proposed = proposedValues(existing, changes);
       return showForm(
         ctx,
         {
