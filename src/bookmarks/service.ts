@@ -112,6 +112,21 @@ async function insertBookmark(
   return row.id;
 }
 
+type NewBookmark = Parameters<typeof insertBookmark>[1];
+
+/** The owner's row for the URL, locked; or a new one. */
+async function lockOrInsert(
+  trx: Knex.Transaction,
+  input: NewBookmark,
+): Promise<{ created: true; id: number } | { created: false; row: Bookmark }> {
+  const existing = await lockByHash(trx, input.ownerId, input.hash);
+  if (existing) return { created: false, row: existing };
+  const id = await insertBookmark(trx, input);
+  if (id !== undefined) return { created: true, id };
+  // A concurrent save of the same URL won: this save works on its row.
+  return { created: false, row: (await lockByHash(trx, input.ownerId, input.hash))! };
+}
+
 /**
  * Saves a URL for its owner: a new bookmark, or an update of the one they
  * have with the fields given (the API's "create": fields left out keep their
@@ -127,15 +142,10 @@ export async function createOrUpdateBookmark(input: {
   const { ownerId, fields } = input;
   return translateConflicts(() =>
     Bookmark.transaction(async (trx) => {
-      const existing = await lockByHash(trx, ownerId, hash);
-      const id = existing
-        ? undefined
-        : await insertBookmark(trx, { ownerId, url, hash, fields, source: input.source });
-      if (id !== undefined) return { bookmark: (await loadRecord(trx, id))!, created: true };
-      // Known, or a concurrent save of the same URL won: update that row.
-      const row = existing ?? (await lockByHash(trx, ownerId, hash))!;
-      await applyChanges(trx, row, { ...fields, url: undefined }, 'resave');
-      return { bookmark: (await loadRecord(trx, row.id))!, created: false };
+      const found = await lockOrInsert(trx, { ownerId, url, hash, fields, source: input.source });
+      if (found.created) return { bookmark: (await loadRecord(trx, found.id))!, created: true };
+      await applyChanges(trx, found.row, { ...fields, url: undefined }, 'resave');
+      return { bookmark: (await loadRecord(trx, found.row.id))!, created: false };
     }),
   );
 }
@@ -162,23 +172,14 @@ export async function addBookmark(input: {
   const { ownerId } = input;
   return translateConflicts(() =>
     Bookmark.transaction(async (trx): Promise<AddOutcome> => {
-      const existing = await lockByHash(trx, ownerId, hash);
-      const id = existing
-        ? undefined
-        : await insertBookmark(trx, {
-            ownerId,
-            url,
-            hash,
-            fields: input.fields,
-            source: input.source,
-          });
-      if (id !== undefined) return { kind: 'created', bookmark: (await loadRecord(trx, id))! };
-      const row = existing ?? (await lockByHash(trx, ownerId, hash))!;
-      const before = (await loadRecord(trx, row.id))!;
+      const { fields, source } = input;
+      const found = await lockOrInsert(trx, { ownerId, url, hash, fields, source });
+      if (found.created) return { kind: 'created', bookmark: (await loadRecord(trx, found.id))! };
+      const before = (await loadRecord(trx, found.row.id))!;
       const plan = planResave(before, input.changes);
       if (plan.conflicts.length > 0) return { kind: 'review', bookmark: before, plan };
-      await applyChanges(trx, row, plan.apply, 'resave');
-      return { kind: 'merged', bookmark: (await loadRecord(trx, row.id))!, ...plan };
+      await applyChanges(trx, found.row, plan.apply, 'resave');
+      return { kind: 'merged', bookmark: (await loadRecord(trx, found.row.id))!, ...plan };
     }),
   );
 }
