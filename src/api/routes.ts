@@ -63,6 +63,9 @@ function jsonBody(ctx: ParameterizedContext): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** Unknown fields named in a 422 at most. */
+const MAX_NAMED = 20;
+
 /**
  * The body parsed by `schema`, refusing fields it does not have: a typo such
  * as "titel" must not be silently ignored. `_csrf` is the CSRF token a
@@ -72,11 +75,14 @@ function parseBody<S extends z.ZodObject>(schema: S, body: Record<string, unknow
   const known = new Set([...Object.keys(schema.shape), '_csrf']);
   const unknown = Object.keys(body).filter((key) => !known.has(key));
   if (unknown.length > 0) {
-    const names = unknown.map((key) => JSON.stringify(key.slice(0, 100))).join(', ');
+    // Named, but not without end: a hostile body may hold thousands.
+    const named = unknown.slice(0, MAX_NAMED).map((key) => key.slice(0, 100));
+    const more = unknown.length > MAX_NAMED ? ` and ${unknown.length - MAX_NAMED} more` : '';
+    const names = named.map((key) => JSON.stringify(key)).join(', ') + more;
     const fields = Object.keys(schema.shape).join(', ');
     throw validationFailed(
       `Unknown field${unknown.length === 1 ? '' : 's'} ${names}: a bookmark has ${fields}.`,
-      { fields: Object.fromEntries(unknown.map((key) => [key.slice(0, 100), 'Unknown field.'])) },
+      { fields: Object.fromEntries(named.map((key) => [key, 'Unknown field.'])) },
     );
   }
   const { _csrf: _token, ...fields } = body;

@@ -135,6 +135,16 @@ test('fields a bookmark does not have are a 422 naming each one, on create, patc
     t.regex(error.message, /a bookmark has url, title, description, tags, private\.$/);
     t.deepEqual(Object.keys(error.details?.fields ?? {}).sort(), [...unknown].sort());
   }
+  // A body of many unknown fields: the first 20 are named, the rest counted.
+  const many = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}`, i]));
+  const crowded = await call('POST', '/bookmarks', token, {
+    url: 'https://422.invalid/x',
+    ...many,
+  });
+  const error = (crowded.body as ErrorBody).error;
+  t.is(crowded.status, 422);
+  t.regex(error.message, /"f19" and 10 more: a bookmark has/);
+  t.is(Object.keys(error.details?.fields ?? {}).length, 20);
   t.is(await count(user.id), 1);
   t.is((await app.db.knex('bookmarks').where({ id }).first()).title, 'Kept');
 });
