@@ -7,10 +7,17 @@ import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
-import { parseForm, parseOrThrow } from '../web/validate';
+import { bodyOf, type FieldErrors, parseForm, parseOrThrow } from '../web/validate';
 import { pageLinks } from './list-params';
 import { tagIndexQuery, tagRenameForm } from './schemas';
-import { deleteTag, getOwnTag, listOwnTags, renameTag } from './tag-service';
+import {
+  deleteTag,
+  getOwnTag,
+  listOwnTags,
+  type OwnTag,
+  renameTag,
+  suggestTags,
+} from './tag-service';
 import { parseTags } from './tags';
 
 const PAGE_SIZE = 100;
@@ -24,6 +31,28 @@ function tagParam(ctx: ParameterizedContext): string {
 
 export function tagRoutes({ render }: WebDeps): Router {
   const router = new Router();
+
+  /** The rename form; the owner's other tags are offered, to merge into. */
+  const showRename = async (
+    ctx: ParameterizedContext,
+    page: {
+      tag: OwnTag;
+      name: string;
+      errors?: FieldErrors;
+      merge?: { into: string; targetCount: number };
+    },
+    status = 200,
+  ) => {
+    const tags = await suggestTags(ctx.state.user!.id);
+    ctx.status = status;
+    ctx.body = render(ctx, 'tags/edit.njk', {
+      ...page,
+      values: { name: page.name },
+      errors: page.errors ?? {},
+      focus: page.errors ? 'name' : undefined,
+      tagSuggestions: tags.filter((name) => name !== page.tag.name),
+    });
+  };
 
   router.get('/tags', requireUser(), async (ctx) => {
     const query = parseOrThrow(tagIndexQuery, ctx.query);
@@ -42,7 +71,7 @@ export function tagRoutes({ render }: WebDeps): Router {
 
   router.get('/tags/:tag/edit', requireUser(), async (ctx) => {
     const tag = await getOwnTag({ ownerId: ctx.state.user!.id, name: tagParam(ctx) });
-    ctx.body = render(ctx, 'tags/edit.njk', { tag, values: { name: tag.name }, errors: {} });
+    await showRename(ctx, { tag, name: tag.name });
   });
 
   router.post('/tags/:tag/edit', requireUser(), async (ctx) => {
@@ -50,27 +79,14 @@ export function tagRoutes({ render }: WebDeps): Router {
     const tag = await getOwnTag({ ownerId, name: tagParam(ctx) });
     const parsed = parseForm(tagRenameForm, ctx.request.body);
     if (!parsed.ok) {
-      const name = String((ctx.request.body as Record<string, unknown>)?.name ?? '');
-      ctx.status = 422;
-      ctx.body = render(ctx, 'tags/edit.njk', {
-        tag,
-        values: { name },
-        errors: parsed.errors,
-        focus: 'name',
-      });
-      return;
+      const name = String(bodyOf(ctx).name ?? '');
+      return showRename(ctx, { tag, name, errors: parsed.errors }, 422);
     }
     const { name, merge } = parsed.value;
     const outcome = await renameTag({ ownerId, from: tag.name, to: name, merge: merge === name });
     if (outcome.kind === 'confirm_merge') {
-      ctx.status = 409;
-      ctx.body = render(ctx, 'tags/edit.njk', {
-        tag,
-        values: { name },
-        errors: {},
-        merge: { into: name, targetCount: outcome.targetCount },
-      });
-      return;
+      const merge = { into: name, targetCount: outcome.targetCount };
+      return showRename(ctx, { tag, name, merge }, 409);
     }
     const from = `“${tag.name}”`;
     const to = `“${name}”`;
