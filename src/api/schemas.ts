@@ -31,6 +31,11 @@ export const patchBody = z.object({
   private: privateField.optional(),
 });
 
+/** GET /bookmarks/check?url=: do I have this page? */
+export const checkQuery = z.object({
+  url: z.preprocess((v) => (Array.isArray(v) ? v[0] : v), urlField),
+});
+
 export const apiListQuery = listQuery.extend({
   user: z
     .preprocess((v) => (Array.isArray(v) ? v[0] : v === '' ? undefined : v), z.string().max(150))

@@ -16,6 +16,11 @@ export {
 export { Bookmark, Tag, type UnfurlMetadata } from './models';
 export { authorizeEdit, authorizeView, canEdit, canView, type Viewer } from './policies';
 export {
+  type BookmarkPreferences,
+  getBookmarkPreferences,
+  setBookmarkPreferences,
+} from './preferences';
+export {
   type BookmarkJson,
   presentBookmark,
   presentBookmarkPage,
@@ -26,6 +31,7 @@ export {
   descriptionField,
   type ListQuery,
   listQuery,
+  MAX_PAGE_SIZE,
   PAGE_SIZES,
   SORTS,
   type SortKey,

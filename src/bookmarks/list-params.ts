@@ -1,11 +1,17 @@
 /** Between a list's query string and the list: filters in, paging links out. */
 import type { BookmarkFilters, Page } from './list';
 import type { ListQuery } from './schemas';
+import { parseSearch } from './search';
 
+/**
+ * The filters a list query asks for. `#tag` words in q (search.ts) join the
+ * tag= parameters: every one of them must match.
+ */
 export function filtersFrom(query: ListQuery): BookmarkFilters {
+  const search = parseSearch(query.q);
   return {
-    tags: query.tag,
-    q: query.q,
+    tags: [...new Set([...query.tag, ...search.tags])],
+    q: search.text,
     since: query.since,
     sort: query.sort,
     limit: query.limit,

@@ -14,6 +14,7 @@ import { type BookmarkFilters, listBookmarks, listTags } from './list';
 import { filtersFrom, markdownUrl, pageLinks } from './list-params';
 import { renderMarkdown } from './markdown';
 import { type ListQuery, listQuery, PAGE_SIZES, SORTS, tagIndexQuery } from './schemas';
+import { suggestTags } from './tag-service';
 import { parseTags } from './tags';
 
 const ATOM_ENTRIES = 50;
@@ -36,7 +37,10 @@ export function bookmarkListRoutes({ config, render }: WebDeps): Router {
   const publicUrl = config.publicUrl.replace(/\/+$/, '');
 
   const showList = async (ctx: ParameterizedContext, query: ListQuery, view: ListView) => {
-    const page = await listBookmarks({ ...filtersFrom(query), ...view.filters });
+    const asked = filtersFrom(query);
+    // A tag in the path (/t/<tag>) is one more that must match.
+    const tags = [...new Set([...(view.filters.tags ?? []), ...(asked.tags ?? [])])];
+    const page = await listBookmarks({ ...asked, ...view.filters, tags });
     if (query.format === 'markdown') {
       ctx.type = 'text/markdown; charset=utf-8';
       ctx.body = renderMarkdown(view.heading, page.items);
@@ -50,8 +54,15 @@ export function bookmarkListRoutes({ config, render }: WebDeps): Router {
       query: { ...query, since: typeof ctx.query.since === 'string' ? ctx.query.since : '' },
       sorts: SORTS,
       pageSizes: PAGE_SIZES,
+      here: ctx.querystring ? `${ctx.path}?${ctx.querystring}` : ctx.path,
       ...view.data,
     });
+  };
+
+  /** The owner of a list gets checkboxes and a bulk form, with their tags to suggest. */
+  const ownerTools = async (ctx: ParameterizedContext, ownerId: number) => {
+    const isOwner = ctx.state.user?.id === ownerId;
+    return { isOwner, tagSuggestions: isOwner ? await suggestTags(ownerId) : [] };
   };
 
   const sendAtom = async (ctx: ParameterizedContext, input: { username: string; tag?: string }) => {
@@ -89,7 +100,7 @@ export function bookmarkListRoutes({ config, render }: WebDeps): Router {
     const query = parseOrThrow(listQuery, ctx.query);
     const { user, bio } = await getProfile(ctx.params.username!);
     const viewer = ctx.state.user;
-    const isOwner = viewer?.id === user.id;
+    const { isOwner, tagSuggestions } = await ownerTools(ctx, user.id);
     const tags = await listTags({ viewer, ownerId: user.id, sort: 'count', limit: 30 });
     await showList(ctx, query, {
       heading: `${user.username}’s bookmarks`,
@@ -99,6 +110,7 @@ export function bookmarkListRoutes({ config, render }: WebDeps): Router {
         profileUser: user,
         bio,
         isOwner,
+        tagSuggestions,
         topTags: tags.items,
         bookmarklets: isOwner ? bookmarklets(`${ctx.protocol}://${ctx.host}`) : undefined,
         atomUrl: `/u/${encodeURIComponent(user.username)}/feed.atom`,
@@ -121,10 +133,11 @@ export function bookmarkListRoutes({ config, render }: WebDeps): Router {
     await showList(ctx, query, {
       heading: `${user.username}’s bookmarks tagged “${tag}”`,
       template: 'tags/show.njk',
-      filters: { viewer: ctx.state.user, ownerId: user.id, tags: [tag, ...query.tag] },
+      filters: { viewer: ctx.state.user, ownerId: user.id, tags: [tag] },
       data: {
         tag,
         profileUser: user,
+        ...(await ownerTools(ctx, user.id)),
         atomUrl: `/u/${encodeURIComponent(user.username)}/t/${encodeURIComponent(tag)}/feed.atom`,
       },
     });
@@ -153,7 +166,7 @@ export function bookmarkListRoutes({ config, render }: WebDeps): Router {
     await showList(ctx, query, {
       heading: `Bookmarks tagged “${tag}”`,
       template: 'tags/show.njk',
-      filters: { viewer: ctx.state.user, tags: [tag, ...query.tag] },
+      filters: { viewer: ctx.state.user, tags: [tag] },
       data: { tag },
     });
   });

@@ -1,10 +1,12 @@
 /**
  * What /bookmarks/new shows: the bookmark the owner already has for the URL
  * (the form then edits it), or the query's values completed by a quick
- * unfurl with a short timeout, so a slow site never holds up the form.
+ * unfurl with a short timeout, so a slow site never holds up the form. When
+ * that unfurl fails the form says why (unfurlError) instead of staying blank.
  */
 import type { Fetcher } from '../fetcher';
 import { unfurlPage } from '../unfurl';
+import { getBookmarkPreferences } from './preferences';
 import type { BookmarkRecord } from './records';
 import { MAX_TITLE_LENGTH } from './schemas';
 import { findOwnBookmarkByUrl } from './service';
@@ -31,19 +33,26 @@ export function valuesOf(bookmark: BookmarkRecord): FormValues {
   };
 }
 
+export interface Prefill {
+  readonly existing?: BookmarkRecord;
+  readonly values: FormValues;
+  /** Why the page could not be read to fill in the form, if it could not. */
+  readonly unfurlError?: string;
+}
+
 export async function prefillBookmarkForm(input: {
   readonly ownerId: number;
   readonly query: { url?: string; title?: string; description?: string; tags?: string };
   readonly fetcher: Fetcher;
   readonly timeoutMs: number;
-}): Promise<{ existing?: BookmarkRecord; values: FormValues }> {
+}): Promise<Prefill> {
   const { query } = input;
   const values: FormValues = {
     url: query.url?.trim() ?? '',
     title: query.title?.trim().slice(0, MAX_TITLE_LENGTH) ?? '',
     description: query.description ?? '',
     tags: parseTags(query.tags).join(' '),
-    private: false,
+    private: (await getBookmarkPreferences(input.ownerId)).privateByDefault,
   };
   if (!values.url) return { values };
   const existing = await findOwnBookmarkByUrl({ ownerId: input.ownerId, url: values.url });
@@ -58,9 +67,8 @@ export async function prefillBookmarkForm(input: {
   const outcome = await unfurlPage(input.fetcher, url, {
     timeoutMs: Math.min(input.timeoutMs, QUICK_UNFURL_MAX_MS),
   });
-  if (outcome.ok) {
-    values.title ||= outcome.metadata.title?.slice(0, MAX_TITLE_LENGTH) ?? '';
-    values.description ||= outcome.metadata.description ?? '';
-  }
+  if (!outcome.ok) return { values, unfurlError: outcome.error };
+  values.title ||= outcome.metadata.title?.slice(0, MAX_TITLE_LENGTH) ?? '';
+  values.description ||= outcome.metadata.description ?? '';
   return { values };
 }

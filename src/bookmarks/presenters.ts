@@ -21,6 +21,8 @@ export interface BookmarkJson {
     author: string | null;
     feeds: string[];
     fetched_at: string | null;
+    /** Why the page could not be fetched the last time, or null. */
+    error: string | null;
   } | null;
   created_at: string;
   updated_at: string;
@@ -45,6 +47,7 @@ export function presentBookmark(bookmark: BookmarkRecord): BookmarkJson {
           author: unfurl.author ?? null,
           feeds: unfurl.feeds ?? [],
           fetched_at: unfurl.fetched_at ?? null,
+          error: unfurl.error ?? null,
         }
       : null,
     created_at: bookmark.createdAt.toISOString(),

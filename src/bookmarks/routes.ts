@@ -1,6 +1,8 @@
 /**
- * The bookmark forms: add (also from the bookmarklets), edit, delete. Lists
- * live in list-routes.ts. Each handler: auth → validate → one service call →
+ * The bookmark forms: add (also from the bookmarklets), edit, delete, fetch
+ * again, and the page that takes the bookmarklet back to where it was. Lists
+ * live in list-routes.ts, tags in tag-routes.ts, bulk changes in
+ * bulk-routes.ts. Each handler: auth → validate → one service call →
  * template or redirect.
  */
 import Router from '@koa/router';
@@ -9,24 +11,30 @@ import { AppError, notFound } from '../errors';
 import { createFetcher } from '../fetcher';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
-import { bodyOf, type FieldErrors, parseForm } from '../web/validate';
+import { bodyOf, parseForm, safeNext } from '../web/validate';
+import { changedFields } from './form-changes';
+import {
+  carried,
+  type FormPage,
+  firstInvalid,
+  nextOf,
+  reviewOf,
+  submittedValues,
+} from './form-page';
 import { authorizeEdit } from './policies';
-import { type FormValues, prefillBookmarkForm, valuesOf } from './prefill';
+import { prefillBookmarkForm, valuesOf } from './prefill';
 import type { BookmarkRecord } from './records';
+import { proposedValues, resaveMessage } from './resave';
 import { type BookmarkForm, bookmarkForm, newBookmarkQuery } from './schemas';
-import { createOrUpdateBookmark, deleteBookmark, getBookmark, updateBookmark } from './service';
-
-type Next = 'close' | 'profile' | 'same' | undefined;
-
-interface FormPage {
-  readonly action: string;
-  readonly existing?: BookmarkRecord;
-  readonly values: FormValues;
-  readonly errors?: FieldErrors;
-  readonly via: 'web' | 'bookmarklet';
-  readonly next: Next;
-  readonly popup: boolean;
-}
+import {
+  addBookmark,
+  deleteBookmark,
+  getBookmark,
+  refetchBookmark,
+  updateBookmark,
+} from './service';
+import { suggestTags } from './tag-service';
+import { parseBookmarkUrl } from './url';
 
 /** Ids are digits only: /bookmarks/export/… and the like are never an id. */
 export function bookmarkId(ctx: ParameterizedContext): number {
@@ -36,30 +44,28 @@ export function bookmarkId(ctx: ParameterizedContext): number {
   return id;
 }
 
-function nextOf(value: unknown): Next {
-  return value === 'close' || value === 'profile' || value === 'same' ? value : undefined;
-}
-
-/** What the form sent, for showing it again with its errors. */
-function submittedValues(ctx: ParameterizedContext): FormValues {
-  const body = bodyOf(ctx);
-  const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : '');
-  return {
-    url: text('url'),
-    title: text('title'),
-    description: text('description'),
-    tags: text('tags'),
-    private: body.private !== undefined && body.private !== '',
-  };
+/** The page a bookmark is of, if it can be gone back to (http or https only). */
+function returnUrl(bookmark: BookmarkRecord): string | undefined {
+  try {
+    return parseBookmarkUrl(bookmark.url).href;
+  } catch {
+    return undefined;
+  }
 }
 
 export function bookmarkRoutes({ config, render }: WebDeps): Router {
   const router = new Router();
   const fetcher = createFetcher(config.fetch);
 
-  const showForm = (ctx: ParameterizedContext, page: FormPage, status = 200) => {
+  const showForm = async (ctx: ParameterizedContext, page: FormPage, status = 200) => {
     ctx.status = status;
-    ctx.body = render(ctx, 'bookmarks/form.njk', { errors: {}, ...page });
+    ctx.body = render(ctx, 'bookmarks/form.njk', {
+      errors: {},
+      base: page.values,
+      ...page,
+      focus: firstInvalid(page.errors),
+      tagSuggestions: await suggestTags(ctx.state.user!.id),
+    });
   };
 
   const afterSave = (
@@ -70,16 +76,22 @@ export function bookmarkRoutes({ config, render }: WebDeps): Router {
   ) => {
     const next = nextOf(form.next);
     if (next === 'close') {
-      ctx.body = render(ctx, 'bookmarks/saved.njk', { bookmark, popup: true });
-      return;
-    }
-    if (next === 'same') {
-      // Back to the page that was bookmarked: its URL was just validated as http(s).
-      ctx.redirect(bookmark.url);
+      ctx.body = render(ctx, 'bookmarks/saved.njk', {
+        bookmark,
+        message,
+        popup: true,
+        closeWindow: true,
+      });
       return;
     }
     setFlash(ctx, 'info', message);
-    ctx.redirect(`/u/${encodeURIComponent(bookmark.ownerUsername)}`);
+    // Back to the bookmarked page through a page of ours: Chromium applies the
+    // form's CSP (form-action 'self') to a redirect answering the POST.
+    ctx.redirect(
+      next === 'same'
+        ? `/bookmarks/${bookmark.id}/saved`
+        : `/u/${encodeURIComponent(bookmark.ownerUsername)}`,
+    );
   };
 
   const loadForEdit = async (ctx: ParameterizedContext) => {
@@ -90,16 +102,17 @@ export function bookmarkRoutes({ config, render }: WebDeps): Router {
 
   router.get('/bookmarks/new', requireUser(), async (ctx) => {
     const query = newBookmarkQuery.parse(ctx.query);
-    const { existing, values } = await prefillBookmarkForm({
+    const { existing, values, unfurlError } = await prefillBookmarkForm({
       ownerId: ctx.state.user!.id,
       query,
       fetcher,
       timeoutMs: config.fetch.timeoutMs,
     });
-    showForm(ctx, {
+    await showForm(ctx, {
       action: existing ? `/bookmarks/${existing.id}/edit` : '/bookmarks/new',
       existing,
       values,
+      unfurlError,
       via: query.via,
       next: query.next,
       popup: query.popup,
@@ -109,37 +122,51 @@ export function bookmarkRoutes({ config, render }: WebDeps): Router {
   router.post('/bookmarks/new', requireUser(), async (ctx) => {
     const parsed = parseForm(bookmarkForm, ctx.request.body);
     if (!parsed.ok) {
-      const body = bodyOf(ctx);
       return showForm(
         ctx,
         {
           action: '/bookmarks/new',
-          values: submittedValues(ctx),
+          ...submittedValues(ctx),
           errors: parsed.errors,
-          via: body.via === 'bookmarklet' ? 'bookmarklet' : 'web',
-          next: nextOf(body.next),
-          popup: Boolean(body.popup),
+          ...carried(ctx),
         },
         422,
       );
     }
     const form = parsed.value;
-    const { bookmark, created } = await createOrUpdateBookmark({
+    const changes = changedFields(form);
+    const outcome = await addBookmark({
       ownerId: ctx.state.user!.id,
       fields: form,
+      changes,
       source: form.via,
     });
-    afterSave(
-      ctx,
-      bookmark,
-      form,
-      created ? 'Bookmark saved.' : 'You already had that page: bookmark updated.',
-    );
+    if (outcome.kind === 'review') {
+      const existing = outcome.bookmark;
+      const proposed = proposedValues(existing, changes);
+      return showForm(
+        ctx,
+        {
+          action: `/bookmarks/${existing.id}/edit`,
+          existing,
+          values: { ...proposed, url: existing.url, tags: proposed.tags.join(' ') },
+          base: valuesOf(existing),
+          ...reviewOf(existing, outcome.plan.conflicts),
+          ...carried(ctx),
+        },
+        409,
+      );
+    }
+    const message =
+      outcome.kind === 'created'
+        ? 'Bookmark saved.'
+        : resaveMessage(outcome, outcome.bookmark.createdAt);
+    afterSave(ctx, outcome.bookmark, form, message);
   });
 
   router.get('/bookmarks/:id/edit', requireUser(), async (ctx) => {
     const bookmark = await loadForEdit(ctx);
-    showForm(ctx, {
+    await showForm(ctx, {
       action: `/bookmarks/${bookmark.id}/edit`,
       existing: bookmark,
       values: valuesOf(bookmark),
@@ -152,47 +179,46 @@ export function bookmarkRoutes({ config, render }: WebDeps): Router {
   router.post('/bookmarks/:id/edit', requireUser(), async (ctx) => {
     // Authorisation before validation: a stranger learns nothing from the errors.
     const existing = await loadForEdit(ctx);
+    const action = `/bookmarks/${existing.id}/edit`;
     const parsed = parseForm(bookmarkForm, ctx.request.body);
     if (!parsed.ok) {
-      const body = bodyOf(ctx);
-      return showForm(
-        ctx,
-        {
-          action: `/bookmarks/${existing.id}/edit`,
-          existing,
-          values: submittedValues(ctx),
-          errors: parsed.errors,
-          via: 'web',
-          next: nextOf(body.next),
-          popup: Boolean(body.popup),
-        },
-        422,
-      );
+      const { values, base } = submittedValues(ctx);
+      const page = { action, existing, values, base, errors: parsed.errors, ...carried(ctx) };
+      return showForm(ctx, page, 422);
     }
     const form = parsed.value;
     try {
-      const { bookmark } = await updateBookmark({
+      const { bookmark, changed } = await updateBookmark({
         actor: ctx.state.user!,
         id: existing.id,
-        changes: form,
+        changes: changedFields(form),
       });
-      afterSave(ctx, bookmark, form, 'Bookmark updated.');
+      afterSave(ctx, bookmark, form, changed ? 'Bookmark updated.' : 'Nothing was changed.');
     } catch (error) {
       if (!(error instanceof AppError) || error.status !== 409) throw error;
-      showForm(
-        ctx,
-        {
-          action: `/bookmarks/${existing.id}/edit`,
-          existing,
-          values: submittedValues(ctx),
-          errors: { url: error.message },
-          via: 'web',
-          next: nextOf(form.next),
-          popup: Boolean(form.popup),
-        },
-        409,
-      );
+      const { values, base } = submittedValues(ctx);
+      const errors = { url: error.message };
+      await showForm(ctx, { action, existing, values, base, errors, ...carried(ctx) }, 409);
     }
+  });
+
+  // Where the main bookmarklet lands after saving: a page of ours that goes
+  // on to the bookmarked page itself. Only the owner's own bookmark's URL,
+  // never one from the request: no open redirect.
+  router.get('/bookmarks/:id/saved', requireUser(), async (ctx) => {
+    const bookmark = await loadForEdit(ctx);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = render(ctx, 'bookmarks/saved.njk', {
+      bookmark,
+      returnTo: returnUrl(bookmark),
+      popup: true,
+    });
+  });
+
+  router.post('/bookmarks/:id/refetch', requireUser(), async (ctx) => {
+    await refetchBookmark({ actor: ctx.state.user!, id: bookmarkId(ctx) });
+    setFlash(ctx, 'info', 'Fetching the page again. Reload in a few seconds to see the result.');
+    ctx.redirect(safeNext(bodyOf(ctx).back, `/u/${encodeURIComponent(ctx.state.user!.username)}`));
   });
 
   router.get('/bookmarks/:id/delete', requireUser(), async (ctx) => {

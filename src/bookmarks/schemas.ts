@@ -4,13 +4,17 @@
  * with the same messages.
  */
 import { z } from 'zod';
+import { safeNext } from '../web/validate';
+import { MAX_SEARCH_TAGS, parseSearch } from './search';
 import { parseSince, SINCE_HELP } from './since';
 import { MAX_TAG_LENGTH, MAX_TAGS, parseTags } from './tags';
 import { InvalidUrlError, parseBookmarkUrl } from './url';
 
 export const MAX_TITLE_LENGTH = 255;
 export const MAX_DESCRIPTION_LENGTH = 20_000;
+/** What the lists' menu offers; any whole number from 1 to MAX_PAGE_SIZE is taken. */
 export const PAGE_SIZES = [10, 25, 50, 100, 200] as const;
+export const MAX_PAGE_SIZE = 200;
 export const SORTS = [
   'date',
   'date_desc',
@@ -81,9 +85,15 @@ export const tagsField = z
   });
 
 /** An HTML checkbox: present (any value but "false"/"0") means on. */
-const checkbox = z
+export const checkbox = z
   .preprocess((value) => (Array.isArray(value) ? value.at(-1) : value), z.string().optional())
   .transform((value) => value !== undefined && value !== '' && value !== 'false' && value !== '0');
+
+const baseValue = z
+  .string()
+  .max(MAX_DESCRIPTION_LENGTH + 1000)
+  .optional()
+  .catch(undefined);
 
 export const bookmarkForm = z.object({
   url: urlField,
@@ -94,6 +104,12 @@ export const bookmarkForm = z.object({
   via: z.enum(['web', 'bookmarklet']).catch('web'),
   next: z.string().max(20).optional().catch(undefined),
   popup: z.string().max(5).optional().catch(undefined),
+  // The values the form was drawn with (form-changes.ts); anything odd = absent.
+  base_url: baseValue,
+  base_title: baseValue,
+  base_description: baseValue,
+  base_tags: baseValue,
+  base_private: baseValue,
 });
 export type BookmarkForm = z.infer<typeof bookmarkForm>;
 
@@ -110,8 +126,19 @@ export const newBookmarkQuery = z.object({
   popup: z.preprocess((v) => v !== undefined, z.boolean()),
 });
 
+const LIMIT_HELP = `Show from 1 to ${MAX_PAGE_SIZE} per page (${PAGE_SIZES.join(', ')} are offered).`;
+
 export const listQuery = z.object({
-  q: single(z.string().trim().max(500, 'Searches are at most 500 characters.').optional()),
+  q: single(
+    z
+      .string()
+      .trim()
+      .max(500, 'Searches are at most 500 characters.')
+      .refine((q) => parseSearch(q).tags.length <= MAX_SEARCH_TAGS, {
+        message: `A search may hold at most ${MAX_SEARCH_TAGS} #tags.`,
+      })
+      .optional(),
+  ),
   tag: z
     .preprocess(
       (v) => (v === undefined || v === '' ? undefined : v),
@@ -130,10 +157,10 @@ export const listQuery = z.object({
   }),
   limit: single(
     z.coerce
-      .number()
-      .refine((n) => (PAGE_SIZES as readonly number[]).includes(n), {
-        message: `Show ${PAGE_SIZES.join(', ')} per page.`,
-      })
+      .number({ error: LIMIT_HELP })
+      .int(LIMIT_HELP)
+      .min(1, LIMIT_HELP)
+      .max(MAX_PAGE_SIZE, LIMIT_HELP)
       .default(10),
   ),
   page: single(
@@ -153,4 +180,58 @@ export type ListQuery = z.infer<typeof listQuery>;
 export const tagIndexQuery = z.object({
   page: listQuery.shape.page,
   sort: single(z.enum(['name', 'count'], { error: 'Sort tags by name or count.' }).default('name')),
+});
+
+/** Where to go back to after a form: a same-site path only (never an open redirect). */
+const backField = z
+  .unknown()
+  .transform((value) => safeNext(value, '') || undefined)
+  .optional();
+
+export const BULK_ACTIONS = ['tag', 'untag', 'private', 'public', 'delete'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+/** The list's "with the selected bookmarks…" form (checkboxes named ids). */
+export const bulkForm = z
+  .object({
+    ids: z
+      .preprocess(
+        (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
+        z
+          .array(z.string().regex(/^\d{1,15}$/, 'Bookmarks are chosen by their number.'))
+          .max(MAX_PAGE_SIZE, `Choose at most ${MAX_PAGE_SIZE} bookmarks at once.`),
+      )
+      .transform((ids) => [...new Set(ids.map(Number))]),
+    action: z.enum(BULK_ACTIONS, { error: 'Choose what to do with the selected bookmarks.' }),
+    tags: tagsField.default([]),
+    confirm: checkbox,
+    back: backField,
+  })
+  .superRefine((form, ctx) => {
+    if ((form.action === 'tag' || form.action === 'untag') && form.tags.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tags'],
+        message: form.action === 'tag' ? 'Enter the tags to add.' : 'Enter the tags to remove.',
+      });
+    }
+  });
+export type BulkForm = z.infer<typeof bulkForm>;
+
+/** Renaming a tag: one word, as tags are stored. */
+export const tagRenameForm = z.object({
+  name: z
+    .string({ error: 'Enter the new name.' })
+    .trim()
+    .min(1, 'Enter the new name.')
+    .max(MAX_TAG_LENGTH, `Tags are at most ${MAX_TAG_LENGTH} characters.`)
+    .refine((name) => !/[\s,]/.test(name), 'A tag is one word: no spaces or commas.')
+    .transform((name) => parseTags(name)[0]!),
+  /** The tag the person agreed to merge into: a merge happens only into that one. */
+  merge: z.string().max(1_000).optional().catch(undefined),
+});
+
+export const bookmarkPreferencesForm = z.object({
+  private_by_default: checkbox,
+  back: backField,
 });

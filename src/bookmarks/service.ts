@@ -17,7 +17,9 @@ import {
 } from './metrics';
 import { Bookmark } from './models';
 import { authorizeEdit, authorizeView, type Viewer } from './policies';
+import { getBookmarkPreferences } from './preferences';
 import { type BookmarkRecord, loadRecord } from './records';
+import { planResave, type ResavePlan } from './resave';
 import { MAX_TITLE_LENGTH } from './schemas';
 import { setBookmarkTags } from './tag-store';
 import { InvalidUrlError, parseBookmarkUrl, urlHash } from './url';
@@ -74,7 +76,62 @@ async function translateConflicts<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Saves a URL for its owner: a new bookmark, or an update of the one they have. */
+/** A new row for a URL the owner does not have yet; undefined if a concurrent save won. */
+async function insertBookmark(
+  trx: Knex.Transaction,
+  input: {
+    ownerId: number;
+    url: string;
+    hash: string;
+    fields: BookmarkFields;
+    source: BookmarkSource;
+  },
+): Promise<number | undefined> {
+  const { ownerId, fields } = input;
+  // Not said (an API create without `private`): the owner's preference decides.
+  const isPrivate = fields.private ?? (await getBookmarkPreferences(ownerId, trx)).privateByDefault;
+  const [row] = (await trx('bookmarks')
+    .insert({
+      owner_id: ownerId,
+      url: input.url,
+      unique_hash: input.hash,
+      title: (fields.title ?? '').slice(0, MAX_TITLE_LENGTH),
+      description: fields.description ?? '',
+      private: isPrivate,
+    })
+    .onConflict(['owner_id', 'unique_hash'])
+    .ignore()
+    .returning('id')) as Array<{ id: number }>;
+  if (!row) return undefined;
+  await setBookmarkTags(trx, { bookmarkId: row.id, ownerId, names: fields.tags ?? [] });
+  await queueUnfurl(trx, row.id);
+  afterCommit(trx, () => {
+    recordModelWrites('bookmark', 'insert', 1);
+    recordBookmarksCreated(ownerId, input.source);
+  });
+  return row.id;
+}
+
+type NewBookmark = Parameters<typeof insertBookmark>[1];
+
+/** The owner's row for the URL, locked; or a new one. */
+async function lockOrInsert(
+  trx: Knex.Transaction,
+  input: NewBookmark,
+): Promise<{ created: true; id: number } | { created: false; row: Bookmark }> {
+  const existing = await lockByHash(trx, input.ownerId, input.hash);
+  if (existing) return { created: false, row: existing };
+  const id = await insertBookmark(trx, input);
+  if (id !== undefined) return { created: true, id };
+  // A concurrent save of the same URL won: this save works on its row.
+  return { created: false, row: (await lockByHash(trx, input.ownerId, input.hash))! };
+}
+
+/**
+ * Saves a URL for its owner: a new bookmark, or an update of the one they
+ * have with the fields given (the API's "create": fields left out keep their
+ * values).
+ */
 export async function createOrUpdateBookmark(input: {
   readonly ownerId: number;
   readonly fields: BookmarkFields;
@@ -85,36 +142,44 @@ export async function createOrUpdateBookmark(input: {
   const { ownerId, fields } = input;
   return translateConflicts(() =>
     Bookmark.transaction(async (trx) => {
-      const existing = await lockByHash(trx, ownerId, hash);
-      if (existing) {
-        await applyChanges(trx, existing, { ...fields, url: undefined }, 'resave');
-        return { bookmark: (await loadRecord(trx, existing.id))!, created: false };
-      }
-      const [row] = (await trx('bookmarks')
-        .insert({
-          owner_id: ownerId,
-          url,
-          unique_hash: hash,
-          title: (fields.title ?? '').slice(0, MAX_TITLE_LENGTH),
-          description: fields.description ?? '',
-          private: fields.private ?? false,
-        })
-        .onConflict(['owner_id', 'unique_hash'])
-        .ignore()
-        .returning('id')) as Array<{ id: number }>;
-      if (!row) {
-        // A concurrent save of the same URL won: this save updates its row.
-        const winner = (await lockByHash(trx, ownerId, hash))!;
-        await applyChanges(trx, winner, { ...fields, url: undefined }, 'resave');
-        return { bookmark: (await loadRecord(trx, winner.id))!, created: false };
-      }
-      await setBookmarkTags(trx, { bookmarkId: row.id, ownerId, names: fields.tags ?? [] });
-      await queueUnfurl(trx, row.id);
-      afterCommit(trx, () => {
-        recordModelWrites('bookmark', 'insert', 1);
-        recordBookmarksCreated(ownerId, input.source);
-      });
-      return { bookmark: (await loadRecord(trx, row.id))!, created: true };
+      const found = await lockOrInsert(trx, { ownerId, url, hash, fields, source: input.source });
+      if (found.created) return { bookmark: (await loadRecord(trx, found.id))!, created: true };
+      await applyChanges(trx, found.row, { ...fields, url: undefined }, 'resave');
+      return { bookmark: (await loadRecord(trx, found.row.id))!, created: false };
+    }),
+  );
+}
+
+export type AddOutcome =
+  | { readonly kind: 'created'; readonly bookmark: BookmarkRecord }
+  | ({ readonly kind: 'merged'; readonly bookmark: BookmarkRecord } & ResavePlan)
+  | { readonly kind: 'review'; readonly bookmark: BookmarkRecord; readonly plan: ResavePlan };
+
+/**
+ * The Add form's save. A URL the owner already has is never overwritten
+ * blindly: blanks are filled and tags added (resave.ts); anything that would
+ * replace a value they had comes back for review, with nothing written.
+ * `changes` is what the person changed on the form, `fields` all of it.
+ */
+export async function addBookmark(input: {
+  readonly ownerId: number;
+  readonly fields: BookmarkFields;
+  readonly changes: BookmarkChanges;
+  readonly source: BookmarkSource;
+}): Promise<AddOutcome> {
+  const url = validUrl(input.fields.url);
+  const hash = urlHash(url);
+  const { ownerId } = input;
+  return translateConflicts(() =>
+    Bookmark.transaction(async (trx): Promise<AddOutcome> => {
+      const { fields, source } = input;
+      const found = await lockOrInsert(trx, { ownerId, url, hash, fields, source });
+      if (found.created) return { kind: 'created', bookmark: (await loadRecord(trx, found.id))! };
+      const before = (await loadRecord(trx, found.row.id))!;
+      const plan = planResave(before, input.changes);
+      if (plan.conflicts.length > 0) return { kind: 'review', bookmark: before, plan };
+      await applyChanges(trx, found.row, plan.apply, 'resave');
+      return { kind: 'merged', bookmark: (await loadRecord(trx, found.row.id))!, ...plan };
     }),
   );
 }
@@ -190,6 +255,15 @@ export async function updateBookmark(input: {
       return { bookmark: (await loadRecord(trx, input.id))!, changed };
     }),
   );
+}
+
+/** Fetches the page again in the background (after a failed unfurl, say). */
+export async function refetchBookmark(input: { readonly actor: Viewer; readonly id: number }) {
+  await Bookmark.transaction(async (trx) => {
+    const row = await Bookmark.query(trx).findById(input.id).forUpdate();
+    authorizeEdit(input.actor, row && guard(row));
+    await queueUnfurl(trx, input.id);
+  });
 }
 
 export async function deleteBookmark(input: { readonly actor: Viewer; readonly id: number }) {

@@ -3,8 +3,11 @@ import type Router from '@koa/router';
 import Koa from 'koa';
 import { serverRequestMetrics } from '../../otel/http-server-metrics';
 import { apiRoutes } from '../api/routes';
+import { bulkRoutes } from '../bookmarks/bulk-routes';
 import { bookmarkListRoutes } from '../bookmarks/list-routes';
 import { bookmarkRoutes } from '../bookmarks/routes';
+import { bookmarkSettingsRoutes } from '../bookmarks/settings-routes';
+import { tagRoutes } from '../bookmarks/tag-routes';
 import { badRequest, payloadTooLarge } from '../errors';
 import { exportRoutes } from '../exports/routes';
 import { feedRoutes } from '../feeds/routes';
@@ -35,7 +38,10 @@ function domainRouters(deps: WebDeps): Router[] {
     importRoutes(deps),
     exportRoutes(deps),
     bookmarkRoutes(deps),
+    bulkRoutes(deps),
     bookmarkListRoutes(deps),
+    tagRoutes(deps),
+    bookmarkSettingsRoutes(deps),
     apiRoutes(deps),
     feedRoutes(deps),
     readerRoutes(deps),

@@ -235,11 +235,11 @@ test('errors: JSON {error: {code, message}} with the right status', async (t) =>
     ],
     [
       'GET',
-      '/bookmarks?limit=7',
+      '/bookmarks?limit=201',
       undefined,
       422,
       'validation_failed',
-      /limit: Show 10, 25, 50, 100, 200/,
+      /limit: Show from 1 to 200 per page/,
     ],
     ['GET', '/bookmarks?since=soon', undefined, 422, 'validation_failed', /since: Use an ISO date/],
     ['GET', '/bookmarks?sort=best', undefined, 422, 'validation_failed', /sort: Sort by one of/],

@@ -50,6 +50,8 @@ function pagesShowing(username: string): string[] {
     '/bookmarks?q=SECRET',
     '/bookmarks?q=hidden',
     '/bookmarks?tag=secrettag',
+    '/bookmarks?q=%23secrettag',
+    '/t/shared?q=%23secrettag%20hidden',
     '/bookmarks?format=markdown',
     `/u/${username}`,
     `/u/${username}?q=secret`,
@@ -81,7 +83,7 @@ test('other people and anonymous visitors never see a private bookmark', async (
 test('the owner sees their private bookmark, marked, on their pages but not in public ones', async (t) => {
   const mine = await owner.client.get(`/u/${owner.username}`);
   t.regex(mine.text, /SECRETTITLE/);
-  t.regex(mine.text, /class="bookmark is-private"/);
+  t.regex(mine.text, /class="bookmark is-private[ "]/);
   t.regex(mine.text, /<span class="badge"[^>]*>Private<\/span>/);
   t.regex((await owner.client.get('/t/secrettag')).text, /SECRETTITLE/);
   t.regex((await owner.client.get(`/u/${owner.username}?q=secretdesc`)).text, /SECRETTITLE/);

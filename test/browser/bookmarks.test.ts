@@ -9,20 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH, submit } from './support';
 
 let app: TestApp;
 let context: BrowserContext;
@@ -33,8 +22,8 @@ test.before(async () => {
   profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pebbling-chromium-'));
   // A persistent context on a fresh directory is Chromium's --user-data-dir.
   context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    args: ARGS,
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
     headless: true,
     viewport: { width: 390, height: 844 },
     javaScriptEnabled: false,
@@ -45,11 +34,6 @@ test.after.always(async () => {
   if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   await app?.stop();
 });
-
-/** Clicks and waits for the page the click leads to. */
-async function submit(page: Page, selector: string) {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
-}
 
 test('register, log in, add, search, edit and delete a bookmark', async (t) => {
   const page = await context.newPage();

@@ -1,0 +1,110 @@
+/**
+ * One change to many of an owner's bookmarks at once (the list's checkboxes):
+ * add or remove tags, make private or public, delete. One transaction; ids
+ * that are not the owner's (or no longer exist) are left out and counted.
+ */
+import type { Knex } from 'knex';
+import { afterCommit } from '../db/after-commit';
+import { recordBookmarksDeleted, recordBookmarksUpdated } from './metrics';
+import { Bookmark } from './models';
+import { type BookmarkRecord, type BookmarkRow, selectBookmarkRows, toRecords } from './records';
+import type { BulkAction } from './schemas';
+import { upsertTags } from './tag-store';
+
+export interface BulkOutcome {
+  /** The owner's bookmarks among those chosen. */
+  readonly selected: number;
+  /** How many of them the action changed (already tagged, already private… do not count). */
+  readonly changed: number;
+  /** Chosen ids that are not the owner's bookmarks (deleted meanwhile, or someone else's). */
+  readonly missing: number;
+}
+
+/** Marks rows as changed now (updated_at); the tag links themselves are not rows of a model. */
+async function touch(trx: Knex.Transaction, ids: readonly number[]): Promise<void> {
+  if (ids.length > 0) await Bookmark.query(trx).patch({}).whereIn('id', ids);
+}
+
+async function addTags(trx: Knex.Transaction, ownerId: number, ids: number[], tags: string[]) {
+  const tagIds = await upsertTags(trx, ownerId, tags);
+  const links = ids.flatMap((bookmarkId) =>
+    tagIds.map((tagId) => ({ bookmark_id: bookmarkId, tag_id: tagId })),
+  );
+  const added: Array<{ bookmark_id: number }> = await trx('bookmark_tags')
+    .insert(links)
+    .onConflict(['bookmark_id', 'tag_id'])
+    .ignore()
+    .returning('bookmark_id');
+  return [...new Set(added.map((row) => Number(row.bookmark_id)))];
+}
+
+async function removeTags(trx: Knex.Transaction, ownerId: number, ids: number[], tags: string[]) {
+  const removed: Array<{ bookmark_id: number }> = await trx('bookmark_tags')
+    .whereIn('bookmark_id', ids)
+    .whereIn('tag_id', trx('tags').where('owner_id', ownerId).whereIn('name', tags).select('id'))
+    .delete()
+    .returning('bookmark_id');
+  return [...new Set(removed.map((row) => Number(row.bookmark_id)))];
+}
+
+export async function bulkEditBookmarks(input: {
+  readonly ownerId: number;
+  readonly ids: readonly number[];
+  readonly action: BulkAction;
+  readonly tags: readonly string[];
+}): Promise<BulkOutcome> {
+  const { ownerId, action } = input;
+  return Bookmark.transaction(async (trx) => {
+    const rows = await Bookmark.query(trx)
+      .whereIn('id', input.ids)
+      .where('owner_id', ownerId)
+      .orderBy('id')
+      .forUpdate()
+      .select('id');
+    const ids = rows.map((row) => row.id);
+    const outcome = (changed: number) => ({
+      selected: ids.length,
+      changed,
+      missing: input.ids.length - ids.length,
+    });
+    if (ids.length === 0) return outcome(0);
+
+    if (action === 'delete') {
+      const deleted = await Bookmark.query(trx).delete().whereIn('id', ids);
+      afterCommit(trx, () => recordBookmarksDeleted(ownerId, deleted));
+      return outcome(deleted);
+    }
+    if (action === 'private' || action === 'public') {
+      const makePrivate = action === 'private';
+      const changed = await Bookmark.query(trx)
+        .patch({ private: makePrivate })
+        .whereIn('id', ids)
+        .where('private', !makePrivate);
+      afterCommit(trx, () => recordBookmarksUpdated(ownerId, 'edit', changed));
+      return outcome(changed);
+    }
+    const tags = [...input.tags];
+    const changedIds =
+      action === 'tag'
+        ? await addTags(trx, ownerId, ids, tags)
+        : await removeTags(trx, ownerId, ids, tags);
+    await touch(trx, changedIds);
+    afterCommit(trx, () => recordBookmarksUpdated(ownerId, 'tags', changedIds.length));
+    return outcome(changedIds.length);
+  });
+}
+
+/** The owner's bookmarks among `ids`, for showing what a bulk change will touch. */
+export async function getOwnBookmarks(input: {
+  readonly ownerId: number;
+  readonly ids: readonly number[];
+}): Promise<BookmarkRecord[]> {
+  if (input.ids.length === 0) return [];
+  const knex = Bookmark.knex();
+  const rows: BookmarkRow[] = await selectBookmarkRows(knex)
+    .whereIn('b.id', input.ids)
+    .where('b.owner_id', input.ownerId)
+    .orderBy('b.created_at', 'desc')
+    .orderBy('b.id', 'desc');
+  return toRecords(knex, rows);
+}

@@ -1,0 +1,38 @@
+/** What the browser tests share: Chromium's path and flags, signing in, submitting. */
+import type { Page } from 'playwright-core';
+import { uniqueName } from '../bookmarks/support';
+import type { TestApp } from '../helpers/app';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Clicks and waits for the page the click leads to. */
+export async function submit(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
+}
+
+/** Registers a new person through the page (which signs them in). */
+export async function signIn(
+  page: Page,
+  app: TestApp,
+  prefix = 'bird',
+): Promise<{ username: string }> {
+  const username = uniqueName(`${prefix}${process.pid}x`);
+  await page.goto(`${app.baseUrl}/auth/register`);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="email"]', `${username}@example.test`);
+  await page.fill('input[name="password"]', 'correct horse battery');
+  const confirm = page.locator('input[name="password_confirm"]');
+  if ((await confirm.count()) > 0) await confirm.fill('correct horse battery');
+  await submit(page, 'form[action="/auth/register"] button[type="submit"]');
+  return { username };
+}
