@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig } from '../config';
 import { AppError } from '../errors';
 import { createLogger } from '../logging/logger';
+import { StartupError } from '../runtime/startup-error';
 import { feedsAdd, feedsAddHelp, feedsPoll, feedsPollHelp } from './commands/feeds';
 import { importCommand, importHelp } from './commands/import';
 import { testMetrics, testMetricsHelp } from './commands/test-metrics';
@@ -72,7 +73,11 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
-    if (error instanceof AppError || error instanceof CommandFailed) {
+    if (
+      error instanceof AppError ||
+      error instanceof CommandFailed ||
+      error instanceof StartupError
+    ) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }
