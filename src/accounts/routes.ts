@@ -1,7 +1,8 @@
 /**
  * /settings: the account (profile, email), API tokens, and deleting the
  * account. Each handler: signed in → validate → one service call → redirect
- * (POST-redirect-GET), or the page again with the form's errors.
+ * (POST-redirect-GET: a refresh repeats nothing), or the page again with the
+ * form's errors.
  */
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
@@ -111,7 +112,6 @@ export function accountRoutes({ config, render }: WebDeps): Router {
     const { token, record } = await createApiToken({ userId: me(ctx), name: parsed.value.name });
     if (ctx.session) ctx.session.newToken = sealer.seal(me(ctx), record.id, token);
     ctx.redirect('/settings/tokens');
-    ctx.status = 303;
   });
 
   router.post('/settings/tokens/:id/delete', signedIn, async (ctx) => {
@@ -161,5 +161,4 @@ function invalid(errors: FieldErrors): AppError {
 function redirect(ctx: ParameterizedContext, to: string, message: string): void {
   setFlash(ctx, 'info', message);
   ctx.redirect(to);
-  ctx.status = 303;
 }

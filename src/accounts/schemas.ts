@@ -24,8 +24,5 @@ export const tokenForm = z.object({
 
 export const deletionForm = z.object({
   current_password: currentPassword,
-  confirm: z
-    .string()
-    .optional()
-    .refine((value) => value === 'yes', 'Tick the box to confirm that everything is deleted.'),
+  confirm: z.literal('yes', { error: 'Tick the box to confirm that everything is deleted.' }),
 });
