@@ -5,42 +5,21 @@
  * sideways or lose their labels, and deleting the account. Screenshots go to
  * /tmp/pebbling-accounts-*.png for a look.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import test from 'ava';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app';
+import { launchPhone, type Phone } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PASSWORD = 'correct horse battery';
 
 let app: TestApp;
-let context: BrowserContext;
-let profileDir: string;
+let phone: Phone;
 let page: Page;
 
 test.before(async () => {
   app = await startTestApp({}, 'web');
-  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pebbling-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    args: ARGS,
-    headless: true,
-    viewport: { width: 390, height: 844 },
-    javaScriptEnabled: false,
-  });
-  page = await context.newPage();
+  phone = await launchPhone();
+  page = await phone.context.newPage();
   await page.goto(url('/auth/register'));
   await page.fill('input[name="username"]', 'settler');
   await page.fill('input[name="email"]', 'settler@example.test');
@@ -49,8 +28,7 @@ test.before(async () => {
   await submit('form[action="/auth/register"] button[type="submit"]');
 });
 test.after.always(async () => {
-  await context?.close();
-  if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+  await phone?.close();
   await app?.stop();
 });
 

@@ -2,11 +2,9 @@
  * The account commands of the CLI as an administrator runs them: separate
  * processes on the app's database, passwords piped on stdin.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import test from 'ava';
-import { projectRoot } from '../../src/paths';
 import { startTestApp, type TestApp } from '../helpers/app';
+import { runCli } from '../helpers/cli';
 import { api, TestClient } from '../helpers/client';
 import { aToken, aUser } from '../helpers/factories';
 
@@ -18,30 +16,8 @@ test.after.always(async () => {
   await app?.stop();
 });
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join('dist', 'src', 'cli', 'index.js'), ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, DATABASE_URL: app.db.url, LOG_LEVEL: 'error' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const cli = (args: string[], stdin = '') =>
+  runCli(args, { DATABASE_URL: app.db.url, LOG_LEVEL: 'error' }, stdin);
 
 test('user:list shows every account with its status and bookmarks, also as JSON', async (t) => {
   const user = await aUser({ username: 'Listed' });

@@ -4,7 +4,7 @@
  * configured by a `.env` file there, stopped with Ctrl-C, which a terminal
  * sends to its whole foreground process group.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -13,19 +13,9 @@ import test, { type ExecutionContext } from 'ava';
 import { projectRoot } from '../../src/paths';
 import { TestClient } from '../helpers/client';
 import { freePort } from '../helpers/ports';
-import { spawnApp } from '../helpers/process';
+import { postgresProcessesFor, spawnApp } from '../helpers/process';
 
 const asRoot = process.getuid?.() === 0;
-
-function postgresProcessesFor(dir: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', 'postgres'], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.includes(dir));
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
 
 /** A 0700 directory (mkdtemp's mode) removed afterwards, with the cluster it may have linked. */
 function privateDir(t: ExecutionContext, prefix: string): string {
