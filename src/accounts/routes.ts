@@ -87,19 +87,25 @@ export function accountRoutes({ config, render }: WebDeps): Router {
     }
   });
 
-  const tokensPage = async (ctx: ParameterizedContext, posted?: PostedForm, created?: string) => {
+  const tokensPage = async (ctx: ParameterizedContext, posted?: PostedForm) => {
     ctx.set('Cache-Control', 'no-store');
-    const tokens = presentTokens(await listApiTokens(me(ctx)));
-    return render(ctx, 'settings/tokens.njk', { section: 'tokens', tokens, created, posted });
+    const tokens = await listApiTokens(me(ctx));
+    // A token created by the POST that led here: shown on this response only,
+    // unless it was revoked meanwhile.
+    const waiting = ctx.session?.newToken;
+    if (waiting) delete ctx.session!.newToken;
+    const live = waiting && tokens.some((token) => token.id === waiting.tokenId);
+    const created = live ? sealer.open(me(ctx), waiting) : undefined;
+    return render(ctx, 'settings/tokens.njk', {
+      section: 'tokens',
+      tokens: presentTokens(tokens),
+      created,
+      posted,
+    });
   };
 
   router.get('/settings/tokens', signedIn, async (ctx) => {
-    // A token created by the POST that led here: shown on this response only.
-    const waiting = ctx.session?.newToken;
-    if (waiting) delete ctx.session!.newToken;
-    const token = waiting && sealer.open(me(ctx), waiting);
-    const live = token && (await listApiTokens(me(ctx))).some((t) => t.id === waiting.tokenId);
-    ctx.body = await tokensPage(ctx, undefined, live ? token : undefined);
+    ctx.body = await tokensPage(ctx);
   });
 
   router.post('/settings/tokens', signedIn, async (ctx) => {
