@@ -34,10 +34,14 @@ export function accountRoutes({ config, render }: WebDeps): Router {
   const sealer = tokenSealer(resolveSecretKey(config));
   const signedIn = requireUser();
 
-  /** Runs a form's action; its errors show the page again with that form marked. */
+  /**
+   * Runs one form's action. Invalid input (thrown as `invalid`) and the
+   * service's verdict on it show `page` again with that form's errors and
+   * what was typed; true when the action went through.
+   */
   const submit = async (
     ctx: ParameterizedContext,
-    posted: (errors: FieldErrors) => PostedForm,
+    form: { name: string; values: Record<string, unknown> },
     page: (posted: PostedForm) => Promise<string>,
     action: () => Promise<void>,
   ): Promise<boolean> => {
@@ -48,7 +52,7 @@ export function accountRoutes({ config, render }: WebDeps): Router {
       const failed = formErrors(error);
       if (!failed) throw error;
       ctx.status = failed.status;
-      ctx.body = await page(posted(failed.errors));
+      ctx.body = await page(postedForm(form.name, failed.errors, form.values));
       return false;
     }
   };
@@ -60,10 +64,9 @@ export function accountRoutes({ config, render }: WebDeps): Router {
   });
 
   router.post('/settings/profile', signedIn, async (ctx) => {
-    const values = { bio: bodyOf(ctx).bio };
     const parsed = parseForm(profileForm, ctx.request.body);
-    const posted = (errors: FieldErrors) => postedForm('profile', errors, values);
-    const ok = await submit(ctx, posted, settingsPage(ctx), async () => {
+    const form = { name: 'profile', values: { bio: bodyOf(ctx).bio } };
+    const ok = await submit(ctx, form, settingsPage(ctx), async () => {
       if (!parsed.ok) throw invalid(parsed.errors);
       await updateProfile({ userId: me(ctx), bio: parsed.value.bio });
     });
@@ -71,10 +74,9 @@ export function accountRoutes({ config, render }: WebDeps): Router {
   });
 
   router.post('/settings/email', signedIn, async (ctx) => {
-    const values = { email: bodyOf(ctx).email };
     const parsed = parseForm(emailForm, ctx.request.body);
-    const posted = (errors: FieldErrors) => postedForm('email', errors, values);
-    const ok = await submit(ctx, posted, settingsPage(ctx), async () => {
+    const form = { name: 'email', values: { email: bodyOf(ctx).email } };
+    const ok = await submit(ctx, form, settingsPage(ctx), async () => {
       if (!parsed.ok) throw invalid(parsed.errors);
       await changeEmail({
         userId: me(ctx),
@@ -139,11 +141,11 @@ export function accountRoutes({ config, render }: WebDeps): Router {
 
   router.post('/settings/delete', signedIn, async (ctx) => {
     const parsed = parseForm(deletionForm, ctx.request.body);
-    const posted = (errors: FieldErrors) => postedForm('delete', errors, {});
+    const form = { name: 'delete', values: {} };
     const ok = await submit(
       ctx,
-      posted,
-      (p) => deletePage(ctx, p),
+      form,
+      (posted) => deletePage(ctx, posted),
       async () => {
         if (!parsed.ok) throw invalid(parsed.errors);
         await deleteAccount({ userId: me(ctx), currentPassword: parsed.value.current_password });
