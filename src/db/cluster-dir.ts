@@ -70,7 +70,8 @@ export function clusterDirFor(
   fs.mkdirSync(dataDir, { recursive: true });
   if (!runsAsRoot()) return { dir: link };
   if (fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) {
-    return { dir: fs.realpathSync(link) };
+    if (fs.existsSync(link)) return { dir: fs.realpathSync(link) };
+    fs.unlinkSync(link); // its cluster was deleted: a new one is made below
   }
   letPostgresEnter(dataDir);
   const blocked = firstBlocked(dataDir, ids);
