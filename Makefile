@@ -16,7 +16,7 @@ SOURCES := $(SOURCE_DIRS:%=%/) \
 BUILT := dist/.build-stamp
 
 help:
-	@echo "make run          start the app (web + worker) on an embedded PostgreSQL"
+	@echo "make run          start the app (web + worker) on an embedded PostgreSQL (settings: .env)"
 	@echo "make test         typecheck, lint and the whole test suite"
 	@echo "make migrate      apply database migrations"
 	@echo "make metrics      print the local /metrics"

@@ -1,7 +1,9 @@
 /**
  * Entry point: `node --require ./dist/otel/register.js dist/src/main.js [all|web|worker]`.
- * SIGTERM/SIGINT: stop taking requests and jobs, finish what is running, stop
- * the embedded PostgreSQL, exit 0. A second signal exits at once.
+ * SIGTERM/SIGINT/SIGHUP: stop taking requests and jobs, finish what is running,
+ * stop the embedded PostgreSQL last, exit 0. A second signal exits at once.
+ * (The embedded PostgreSQL has a process group of its own, so a terminal's
+ * Ctrl-C reaches only this process, which stops it in its turn.)
  */
 import { getTelemetry } from '../otel/state';
 import { type Config, ConfigError, loadConfig } from './config';
@@ -9,6 +11,7 @@ import { launchEmbeddedPostgres } from './db/embedded';
 import { createLogger, type Logger } from './logging/logger';
 // Types only: the module itself loads while PostgreSQL boots (see boot()).
 import type { ProcessMode, RunningProcess } from './runtime/start';
+import { StartupError } from './runtime/startup-error';
 
 const MODES: readonly ProcessMode[] = ['all', 'web', 'worker'];
 
@@ -52,6 +55,8 @@ async function main(): Promise<void> {
   // A worker process started by another (WORKER_PROCESSES) stops with it.
   if (process.connected) process.on('disconnect', () => void shutdown('disconnect'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // A closed terminal: the same orderly stop rather than the default sudden one.
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
   // A bug that escapes every handler: log it, stop in order (so the embedded
   // PostgreSQL is not orphaned), exit non-zero for the supervisor to restart.
   process.on('uncaughtException', (error) => {
@@ -104,8 +109,9 @@ async function withWorkerProcesses(
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `pebbling-club failed to start: ${(error as Error)?.stack ?? String(error)}\n`,
-  );
+  // A StartupError says what to change in one line; anything else is a bug: its stack.
+  const detail =
+    error instanceof StartupError ? error.message : ((error as Error)?.stack ?? String(error));
+  process.stderr.write(`pebbling-club failed to start: ${detail}\n`);
   process.exit(1);
 });

@@ -6,12 +6,27 @@
 import { ConfigError, loadConfig } from '../config';
 import { AppError } from '../errors';
 import { createLogger } from '../logging/logger';
+import { StartupError } from '../runtime/startup-error';
 import { feedsAdd, feedsAddHelp, feedsPoll, feedsPollHelp } from './commands/feeds';
 import { importCommand, importHelp } from './commands/import';
 import { testMetrics, testMetricsHelp } from './commands/test-metrics';
-import { tokenCreate, tokenCreateHelp, userCreate, userCreateHelp } from './commands/users';
+import {
+  tokenCreate,
+  tokenCreateHelp,
+  userCreate,
+  userCreateHelp,
+  userDisable,
+  userDisableHelp,
+  userEnable,
+  userEnableHelp,
+  userList,
+  userListHelp,
+  userPassword,
+  userPasswordHelp,
+} from './commands/users';
 import { type CliContext, openCliDatabase } from './context';
 import { CommandFailed, UsageError } from './errors';
+import { closePrompts } from './prompt';
 
 type Command = (args: string[], ctx: CliContext) => Promise<void>;
 
@@ -21,6 +36,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: 'migrate                                            apply database migrations',
   },
   'user:create': { run: userCreate, help: userCreateHelp },
+  'user:password': { run: userPassword, help: userPasswordHelp },
+  'user:list': { run: userList, help: userListHelp },
+  'user:disable': { run: userDisable, help: userDisableHelp },
+  'user:enable': { run: userEnable, help: userEnableHelp },
   'token:create': { run: tokenCreate, help: tokenCreateHelp },
   import: { run: importCommand, help: importHelp },
   'test-metrics': { run: testMetrics, help: testMetricsHelp },
@@ -61,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     });
     return 0;
   } finally {
+    closePrompts();
     await db.close();
   }
 }
@@ -72,7 +92,11 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
-    if (error instanceof AppError || error instanceof CommandFailed) {
+    if (
+      error instanceof AppError ||
+      error instanceof CommandFailed ||
+      error instanceof StartupError
+    ) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

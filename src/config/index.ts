@@ -1,9 +1,11 @@
 /**
- * The one place that reads process.env. Everything else receives a frozen
- * Config built here, so a bad value is caught once, at start, with a message
- * that names the variable and what it accepts.
+ * The one place that reads process.env (after the `.env` file: env-file.ts).
+ * Everything else receives a frozen Config built here, so a bad value is
+ * caught once, at start, with a message that names the variable and what it
+ * accepts.
  */
 import path from 'node:path';
+import { loadEnvFile } from './env-file';
 import { type EnvReader, readEnv } from './reader';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -87,8 +89,10 @@ const DEFAULT_DURATION_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ];
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const r: EnvReader = readEnv(env);
+/** From `env`; by default from the process's environment and its `.env` file (env-file.ts). */
+export function loadConfig(env?: NodeJS.ProcessEnv): Config {
+  if (env === undefined) loadEnvFile();
+  const r: EnvReader = readEnv(env ?? process.env);
   const port = r.int('PORT', 3000, { min: 0, max: 65535 });
   const workerConcurrency = r.int('WORKER_CONCURRENCY', 4, { min: 1, max: 64 });
   const host = r.string('HOST', '127.0.0.1');

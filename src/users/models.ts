@@ -6,6 +6,8 @@ export class User extends CountedModel('user') {
   username!: string;
   email!: string;
   password_hash!: string;
+  /** Set by an administrator (accounts: user:disable); null for an active account. */
+  disabled_at!: Date | null;
   created_at!: Date;
   updated_at!: Date;
   profile?: Profile;

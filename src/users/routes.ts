@@ -4,16 +4,8 @@ import { AppError, forbidden, tooManyRequests } from '../errors';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { bodyOf, parseForm, safeNext } from '../web/validate';
-import { login, profileEdit, registration, tokenCreate } from './schemas';
-import {
-  authenticate,
-  createApiToken,
-  createUser,
-  getProfile,
-  listApiTokens,
-  revokeApiToken,
-  updateBio,
-} from './service';
+import { login, profileEdit, registration } from './schemas';
+import { authenticate, createUser, getProfile, updateBio } from './service';
 import { clearFailures, isThrottled, recordFailure } from './throttle';
 
 function signIn(ctx: ParameterizedContext, user: { id: number; username: string }): void {
@@ -97,6 +89,13 @@ export function userRoutes({ config, render, db }: WebDeps): Router {
       return;
     }
     await clearFailures(db.knex, keys);
+    if (user.disabled_at) {
+      // accounts: an administrator disabled this account (user:disable).
+      const _ = 'This account is disabled. Ask the administrator of this server.';
+      ctx.status = 403;
+      ctx.body = render(ctx, 'auth/login.njk', { values: {}, errors: { _ }, next });
+      return;
+    }
     signIn(ctx, user);
     ctx.redirect(next || `/u/${encodeURIComponent(user.username)}`);
   });
@@ -135,38 +134,6 @@ export function userRoutes({ config, render, db }: WebDeps): Router {
     await updateBio(user.id, parsed.value.bio);
     setFlash(ctx, 'info', 'Profile saved.');
     ctx.redirect(`/u/${encodeURIComponent(user.username)}`);
-  });
-
-  router.get('/settings/tokens', requireUser(), async (ctx) => {
-    const tokens = await listApiTokens(ctx.state.user!.id);
-    ctx.body = render(ctx, 'users/tokens.njk', { tokens, created: undefined, errors: {} });
-  });
-
-  router.post('/settings/tokens', requireUser(), async (ctx) => {
-    const parsed = parseForm(tokenCreate, ctx.request.body);
-    if (!parsed.ok) {
-      ctx.status = 422;
-      const tokens = await listApiTokens(ctx.state.user!.id);
-      ctx.body = render(ctx, 'users/tokens.njk', {
-        tokens,
-        created: undefined,
-        errors: parsed.errors,
-      });
-      return;
-    }
-    const { token } = await createApiToken({ userId: ctx.state.user!.id, name: parsed.value.name });
-    const tokens = await listApiTokens(ctx.state.user!.id);
-    // Shown once, on this response only; never stored in plain text.
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = render(ctx, 'users/tokens.njk', { tokens, created: token, errors: {} });
-  });
-
-  router.post('/settings/tokens/:id/delete', requireUser(), async (ctx) => {
-    const id = Number(ctx.params.id);
-    if (!Number.isSafeInteger(id)) throw new AppError(404, 'not_found', 'There is no such token.');
-    await revokeApiToken(ctx.state.user!.id, id);
-    setFlash(ctx, 'info', 'Token revoked.');
-    ctx.redirect('/settings/tokens');
   });
 
   return router;

@@ -35,8 +35,4 @@ export const profileEdit = z.object({
   bio: z.string().max(5000, 'The bio is at most 5000 characters.').default(''),
 });
 
-export const tokenCreate = z.object({
-  name: z.string().trim().max(100, 'Token names are at most 100 characters.').default(''),
-});
-
 export type Registration = z.infer<typeof registration>;

@@ -94,7 +94,11 @@ export async function userForToken(token: string): Promise<UserSummary | undefin
   if (!token.startsWith(TOKEN_PREFIX)) return undefined;
   const row = await ApiToken.query().findOne({ token_hash: hashToken(token) });
   if (!row) return undefined;
-  const user = await User.query().findById(row.user_id).select('id', 'username');
+  // accounts: a disabled account's tokens are refused (user:disable).
+  const user = await User.query()
+    .findById(row.user_id)
+    .whereNull('disabled_at')
+    .select('id', 'username');
   if (!user) return undefined;
   // Touch last_used_at at most once a minute: a busy client is not a write per request.
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {

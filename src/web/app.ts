@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import Koa from 'koa';
 import { serverRequestMetrics } from '../../otel/http-server-metrics';
+import { accountRoutes } from '../accounts/routes';
 import { apiRoutes } from '../api/routes';
 import { bulkRoutes } from '../bookmarks/bulk-routes';
 import { bookmarkListRoutes } from '../bookmarks/list-routes';
@@ -35,6 +36,7 @@ function domainRouters(deps: WebDeps): Router[] {
   return [
     homeRoutes(deps.render),
     userRoutes(deps),
+    accountRoutes(deps),
     importRoutes(deps),
     exportRoutes(deps),
     bookmarkRoutes(deps),

@@ -11,8 +11,9 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serves the few files under src/web/static at /static/<name>, read once at
- * start. Only names listed at start can be served: no path tricks possible.
+ * Serves the few files under src/web/static at /static/<name> (and the icon
+ * at /favicon.ico), read once at start. Only names listed at start can be
+ * served: no path tricks possible.
  */
 export function staticFiles(): Middleware {
   const files = new Map<string, { body: Buffer; type: string }>();
@@ -21,6 +22,9 @@ export function staticFiles(): Middleware {
     if (type)
       files.set(`/static/${name}`, { body: fs.readFileSync(path.join(staticDir, name)), type });
   }
+  // Browsers and feed readers ask for /favicon.ico without reading the page.
+  const icon = files.get('/static/favicon.ico');
+  if (icon) files.set('/favicon.ico', icon);
   return async (ctx, next) => {
     const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? files.get(ctx.path) : undefined;
     if (!file) return next();

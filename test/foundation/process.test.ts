@@ -1,21 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { createTestDatabase } from '../helpers/database';
 import { freePort } from '../helpers/ports';
-import { spawnApp, waitForListening } from '../helpers/process';
-
-function postgresProcessesFor(dataDir: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', 'postgres'], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.includes(dataDir));
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
+import { postgresProcessesFor, spawnApp, waitForListening } from '../helpers/process';
 
 test('starts on embedded PostgreSQL, stops cleanly on SIGTERM, keeps its data on restart', async (t) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pebbling-data-'));

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
 
@@ -71,4 +71,15 @@ export async function waitForListening(
 ): Promise<string> {
   const line = await app.waitFor(new RegExp(`"url":"(http://[^"]+)"[^\\n]*"msg":"${what}"`));
   return /"url":"(http:\/\/[^"]+?)\/?(?:\/metrics)?"/.exec(line)![1]!;
+}
+
+/** The running PostgreSQL processes whose command line names `dir` (their data directory). */
+export function postgresProcessesFor(dir: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', 'postgres'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(dir));
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
 }

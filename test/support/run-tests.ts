@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { loadEnvFile } from '../../src/config/env-file';
 import { createKnex } from '../../src/db/connection';
 import { startScratchPostgres } from '../../src/db/embedded';
 import { migrateAll } from '../../src/db/migrate';
@@ -77,6 +78,8 @@ function runAva(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // The tests see the same .env as `make run` (ava's workers inherit it).
+  loadEnvFile();
   const server = await startServer();
   let code = 1;
   try {

@@ -139,8 +139,9 @@ test('only the owner can edit a profile', async (t) => {
 test('API tokens: created once on the page, work as bearer, revoked by their owner only', async (t) => {
   const owner = new TestClient(app.baseUrl);
   await owner.register('Tokie');
-  const page = await owner.post('/settings/tokens', { name: 'script' });
-  t.is(page.status, 200);
+  const created = await owner.post('/settings/tokens', { name: 'script' });
+  t.is(created.status, 302);
+  const page = await owner.get(created.location!);
   const token = /data-testid="new-token">([^<]+)</.exec(page.text)![1]!;
   t.regex(token, /^pc_/);
   t.is((await api(app.baseUrl, 'GET', '/settings/tokens', token)).status, 200);

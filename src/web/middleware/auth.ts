@@ -1,4 +1,5 @@
 import type { Middleware, ParameterizedContext } from 'koa';
+import { isActiveUser } from '../../accounts';
 import { unauthorized } from '../../errors';
 import { userForToken } from '../../users';
 import { wantsJson } from './error-handler';
@@ -18,8 +19,14 @@ export function authenticate(): Middleware {
       ctx.state.user = user;
       ctx.state.authMethod = 'token';
     } else if (ctx.session?.uid && ctx.session.username) {
-      ctx.state.user = { id: ctx.session.uid, username: ctx.session.username };
-      ctx.state.authMethod = 'session';
+      // accounts: a disabled or deleted account's session signs no one in.
+      if (await isActiveUser(ctx.session.uid)) {
+        ctx.state.user = { id: ctx.session.uid, username: ctx.session.username };
+        ctx.state.authMethod = 'session';
+      } else {
+        delete ctx.session.uid;
+        delete ctx.session.username;
+      }
     }
     if (ctx.session?.flash) {
       ctx.state.flash = ctx.session.flash;

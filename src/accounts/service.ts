@@ -1,0 +1,137 @@
+/**
+ * What a signed-in person does to their own account on /settings: profile,
+ * email, and deleting the account. Changes that could lock the owner out or
+ * lose data (email, deletion) need the current password, checked under the
+ * login throttle so a borrowed session cannot guess it.
+ */
+import fs from 'node:fs/promises';
+import { Bookmark, recordBookmarksDeleted, Tag } from '../bookmarks';
+import { afterCommit } from '../db/after-commit';
+import { notFound, tooManyRequests, validationFailed } from '../errors';
+import { Profile, User, updateBio } from '../users';
+import { verifyPassword } from '../users/passwords';
+import { clearFailures, isThrottled, recordFailure } from '../users/throttle';
+
+export interface Account {
+  readonly id: number;
+  readonly username: string;
+  readonly email: string;
+  readonly bio: string;
+  readonly createdAt: Date;
+}
+
+export async function getAccount(userId: number): Promise<Account> {
+  const user = await User.query().findById(userId);
+  if (!user) throw notFound('There is no such account.');
+  const profile = await Profile.query().findById(userId);
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    bio: profile?.bio ?? '',
+    createdAt: user.created_at,
+  };
+}
+
+export async function updateProfile(input: { userId: number; bio: string }): Promise<void> {
+  await updateBio(input.userId, input.bio);
+}
+
+export async function changeEmail(input: {
+  userId: number;
+  email: string;
+  currentPassword: string;
+}): Promise<void> {
+  await checkCurrentPassword(input.userId, input.currentPassword);
+  try {
+    await User.query().patch({ email: input.email.toLowerCase() }).where({ id: input.userId });
+  } catch (error) {
+    if (((error as { constraint?: string }).constraint ?? '').includes('email')) {
+      throw validationFailed('An account with that email already exists.', {
+        fields: { email: 'An account with that email already exists.' },
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Deletes the user and everything they own: bookmarks and their tags, API
+ * tokens, profile, feed subscriptions, import jobs (cascading from the user
+ * row) and the uploaded import files. Bookmarks and tags are deleted as
+ * queries of their own so that their row counters stay true.
+ */
+export async function deleteAccount(input: {
+  userId: number;
+  currentPassword: string;
+}): Promise<void> {
+  await checkCurrentPassword(input.userId, input.currentPassword);
+  const uploads = await User.transaction(async (trx) => {
+    // Locked first: an import batch or a new bookmark for this user now waits,
+    // then fails on the missing user, instead of slipping in uncounted.
+    const user = await User.query(trx).findById(input.userId).forUpdate();
+    if (!user) throw notFound('There is no such account.');
+    const files: string[] = await trx('import_jobs')
+      .where({ user_id: input.userId })
+      .pluck('file_path');
+    const bookmarks = await Bookmark.query(trx).delete().where({ owner_id: input.userId });
+    await Tag.query(trx).delete().where({ owner_id: input.userId });
+    await User.query(trx).deleteById(input.userId);
+    afterCommit(trx, () => recordBookmarksDeleted(input.userId, bookmarks));
+    return files;
+  });
+  await Promise.all(uploads.map((file) => fs.rm(file, { force: true })));
+}
+
+/**
+ * The signed-in user's password, as at login: the same throttle key, so
+ * guesses here count towards the login limit and the other way round.
+ */
+async function checkCurrentPassword(userId: number, password: string): Promise<void> {
+  const user = await User.query().findById(userId);
+  if (!user) throw notFound('There is no such account.');
+  const keys = [`user:${user.username.toLowerCase()}`];
+  const waitSeconds = await isThrottled(User.knex(), keys);
+  if (waitSeconds !== undefined) {
+    throw tooManyRequests(
+      `Too many wrong passwords. Try again in ${Math.ceil(waitSeconds / 60)} minutes.`,
+    );
+  }
+  if (!(await verifyPassword(password, user.password_hash))) {
+    await recordFailure(User.knex(), keys);
+    throw validationFailed('That is not your current password.', {
+      fields: { current_password: 'That is not your current password.' },
+    });
+  }
+  await clearFailures(User.knex(), keys);
+}
+
+export interface AccountSummary {
+  readonly bookmarks: number;
+  readonly tags: number;
+  readonly tokens: number;
+  readonly feeds: number;
+  readonly imports: number;
+}
+
+/** What deleting the account would delete, for the confirmation page. */
+export async function summarizeAccount(userId: number): Promise<AccountSummary> {
+  const knex = User.knex();
+  const count = (table: string, column: string) =>
+    knex(table).where(column, userId).count({ n: '*' }).first();
+  const [bookmarks, tags, tokens, feeds, imports] = await Promise.all([
+    count('bookmarks', 'owner_id'),
+    count('tags', 'owner_id'),
+    count('api_tokens', 'user_id'),
+    count('feed_subscriptions', 'user_id'),
+    count('import_jobs', 'user_id'),
+  ]);
+  const n = (row: { n?: string | number } | undefined) => Number(row?.n ?? 0);
+  return {
+    bookmarks: n(bookmarks),
+    tags: n(tags),
+    tokens: n(tokens),
+    feeds: n(feeds),
+    imports: n(imports),
+  };
+}
