@@ -1,4 +1,5 @@
 import type { ParameterizedContext } from 'koa';
+import { getBookmarkPreferences } from '../bookmarks';
 import type { Renderer } from '../web/render';
 import type { PostedForm } from './presenters';
 import { getAccount } from './service';
@@ -14,7 +15,16 @@ export async function renderSettings(
   render: Renderer,
   posted?: PostedForm,
 ): Promise<string> {
-  const account = await getAccount(ctx.state.user!.id);
+  const userId = ctx.state.user!.id;
+  const [account, bookmarkPreferences] = await Promise.all([
+    getAccount(userId),
+    getBookmarkPreferences(userId),
+  ]);
   ctx.set('Cache-Control', 'no-store');
-  return render(ctx, 'settings/index.njk', { section: 'account', account, posted });
+  return render(ctx, 'settings/index.njk', {
+    section: 'account',
+    account,
+    bookmarkPreferences,
+    posted,
+  });
 }

@@ -84,6 +84,20 @@ test('profile: the bio is saved and shown; a too long one is refused with its er
   t.regex(long.text, /<p id="bio-error" class="field-error">The bio is at most 5000/);
 });
 
+test('the bookmark preferences are on /settings, ticked as saved', async (t) => {
+  const owner = await person(app, 'prefs');
+  const form = /<form[^>]*data-testid="bookmark-settings"/;
+  const before = (await owner.client.get('/settings')).text;
+  t.regex(before, form, 'the form itself, not only a link to /settings/bookmarks');
+  t.notRegex(before, /name="private_by_default"[^>]*checked/);
+  const saved = await owner.client.post('/settings/bookmarks', {
+    private_by_default: 'on',
+    back: '/settings#bookmark-settings',
+  });
+  t.is(saved.status, 302);
+  t.regex((await owner.client.get('/settings')).text, /name="private_by_default"[^>]*checked/);
+});
+
 test('email change: needs the current password, refuses a taken address, then signs in', async (t) => {
   const owner = await person(app, 'mail');
   const other = await person(app, 'taken');
