@@ -8,7 +8,7 @@
 import test from 'ava';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { launchPhone, type Phone } from '../helpers/browser';
+import { launchPhone, type Phone } from '../helpers/chromium';
 
 const PASSWORD = 'correct horse battery';
 

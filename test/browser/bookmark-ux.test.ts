@@ -11,7 +11,8 @@ import test from 'ava';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type FixtureServer, startFixtureServer } from '../fetcher/fixture-server';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, signIn, submit } from './support';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium';
+import { signIn, submit } from './support';
 
 let app: TestApp;
 let site: FixtureServer;
@@ -28,7 +29,7 @@ test.before(async () => {
     res.statusCode = 500;
     res.end('down for maintenance');
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 test.after.always(async () => {
   await browser?.close();

@@ -11,7 +11,8 @@ import path from 'node:path';
 import test from 'ava';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, submit } from './support';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium';
+import { submit } from './support';
 
 let app: TestApp;
 let context: BrowserContext;
@@ -22,7 +23,7 @@ test.before(async () => {
   profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pebbling-chromium-'));
   // A persistent context on a fresh directory is Chromium's --user-data-dir.
   context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM_PATH,
+    executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
     headless: true,
     viewport: { width: 390, height: 844 },

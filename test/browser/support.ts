@@ -1,19 +1,7 @@
-/** What the browser tests share: Chromium's path and flags, signing in, submitting. */
+/** What the browser tests share besides Chromium itself (test/helpers/chromium.ts): signing in, submitting. */
 import type { Page } from 'playwright-core';
 import { uniqueName } from '../bookmarks/support';
 import type { TestApp } from '../helpers/app';
-
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Clicks and waits for the page the click leads to. */
 export async function submit(page: Page, selector: string): Promise<void> {
