@@ -6,6 +6,7 @@ import * as leanBookmarkIndexes from './004_lean_bookmark_indexes';
 import * as userDisabledAt from './006_user_disabled_at';
 import * as privateByDefault from './007_private_by_default';
 import * as reader from './008_reader';
+import * as rdfItemGuids from './011_rdf_item_guids';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,4 +26,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['006_user_disabled_at', userDisabledAt],
   ['007_private_by_default', privateByDefault],
   ['008_reader', reader],
+  ['011_rdf_item_guids', rdfItemGuids],
 ];
