@@ -1,4 +1,3 @@
-import type { Histogram } from '@opentelemetry/api';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 
 /**
@@ -17,14 +16,9 @@ export interface TelemetryOptions {
 
 export interface TelemetryState {
   readonly status: TelemetryStatus;
-  /** Set when Prometheus pull is enabled. */
+  /** Set when Prometheus pull is enabled (OTEL_METRICS_EXPORTER has `prometheus`). */
   readonly pullReader: MetricReader | undefined;
   readonly options: TelemetryOptions;
-  /**
-   * Set when the web app records http.server.request.duration itself
-   * (otel/http-server-metrics.ts): metrics on, traces off.
-   */
-  readonly serverRequests?: Histogram;
   shutdown(): Promise<void>;
 }
 
