@@ -78,3 +78,28 @@ test('METRICS_CARDINALITY_LIMIT folds extra series into one overflow series', as
     ids.length,
   );
 });
+
+test('METRICS_CARDINALITY_LIMIT also caps the histograms that have views (HTTP, database)', async (t) => {
+  const baseUrl = await spawnWeb(t, { METRICS_CARDINALITY_LIMIT: '10' });
+  const paths = ['/', '/bookmarks', '/auth/login', '/auth/register', '/t', '/u', '/feeds', '/import'];
+  const methods = ['GET', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'BREW'];
+  let sent = 0;
+  for (const path of paths) {
+    await fetch(`${baseUrl}${path}`);
+    sent += 1;
+  }
+  for (const method of methods) {
+    await fetch(`${baseUrl}/no-such-page`, { method });
+    sent += 1;
+  }
+  const samples = parseMetrics(await (await fetch(`${baseUrl}/metrics`)).text()).filter(
+    (s) => s.name === 'http_server_request_duration_seconds_count',
+  );
+  t.true(samples.length <= 10, `${samples.length} series`);
+  t.truthy(samples.find((s) => s.labels.otel_metric_overflow === 'true'));
+  t.is(
+    samples.reduce((sum, s) => sum + s.value, 0),
+    sent,
+    'nothing is lost',
+  );
+});
