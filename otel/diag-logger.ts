@@ -67,17 +67,17 @@ export function bufferDiagMessages(): (logger: Logger) => void {
 }
 
 /**
- * The SDK's diagnostics into the JSON log, warnings and errors rate-limited.
+ * The SDK's diagnostics into the JSON log (`logger` is the otel component's),
+ * warnings and errors rate-limited.
  * OTEL_LOG_LEVEL (read by sdk-node, which would print to the console) sets
  * the level; the default is warn.
  */
 export function installDiagLogger(logger: Logger): Forward {
-  const child = logger.child({ component: 'otel' });
-  const limited = createRateLimitedLog(child);
+  const limited = createRateLimitedLog(logger);
   const forward: Forward = (level, message, args) => {
     const detail = args.length === 1 ? args[0] : args.length === 0 ? undefined : args;
     if (level === 'warn' || level === 'error') limited(level, message, detail);
-    else child[level]({ detail: describe(detail) }, message);
+    else logger[level]({ detail: describe(detail) }, message);
   };
   const level = process.env.OTEL_LOG_LEVEL;
   diag.setLogger(diagLoggerOf(forward), {

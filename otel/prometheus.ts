@@ -121,6 +121,8 @@ export async function renderPrometheus(
     return { ok: false, errors: [error] };
   }
   if (collected.errors.length > 0) return { ok: false, errors: collected.errors };
+  // Detectors may still be reading (host.id); the serializer reads the resource at once.
+  await collected.resourceMetrics.resource.waitForAsyncAttributes?.();
   const body = serializerFor(options).serialize(withPrometheusNames(collected.resourceMetrics));
   return { ok: true, body };
 }

@@ -35,7 +35,7 @@ function boot(config: Config): void {
   const pino = createPinoInstrumentation(settings);
   if (pino) first.push(pino);
   const { createLogger } = loadLoggerModule();
-  const logger = createLogger(config.logLevel, { component: 'otel' });
+  const logger = createLogger(config.logLevel).child({ component: 'otel' });
   replayDiag(logger);
   for (const warning of config.warnings) logger.warn(warning);
   startTelemetry(config, settings, logger, first);

@@ -49,6 +49,7 @@ export function telemetryOptions(config: Config): TelemetryOptions {
   };
 }
 
+/** `logger` is the otel component's. */
 export function startTelemetry(
   config: Config,
   settings: TelemetrySettings,
@@ -85,15 +86,14 @@ export function startTelemetry(
   installDiagLogger(logger);
   sdk.start();
 
-  const log = logger.child({ component: 'otel' });
   if (readers.length > 0) {
     const meter = metrics.getMeter(SERVICE_NAME, version);
     if (settings.instrumentations.has('http')) startHttpServerExtras(meter);
     startProcessMetrics(meter);
   } else if (!config.metrics.enabled) {
-    log.info('metrics are off (METRICS_ENABLED=false): no /metrics endpoint, no push');
+    logger.info('metrics are off (METRICS_ENABLED=false): no /metrics endpoint, no push');
   } else {
-    log.info('no metrics exporter (OTEL_METRICS_EXPORTER=none): no /metrics endpoint, no push');
+    logger.info('no metrics exporter (OTEL_METRICS_EXPORTER=none): no /metrics endpoint, no push');
   }
   const state: TelemetryState = {
     status: readers.length > 0 ? 'running' : 'metrics-disabled',
