@@ -85,15 +85,15 @@ export interface ReceivedSpan {
   readonly resource: Record<string, string>;
 }
 
-function valueOf(value: AnyValue | undefined): string {
+function textOf(value: AnyValue | undefined): string {
   if (value === undefined) return '';
-  if (value.arrayValue) return JSON.stringify((value.arrayValue.values ?? []).map(valueOf));
+  if (value.arrayValue) return JSON.stringify((value.arrayValue.values ?? []).map(textOf));
   return String(value.stringValue ?? value.intValue ?? value.doubleValue ?? value.boolValue ?? '');
 }
 
 function plain(attributes: KeyValue[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const { key, value } of attributes ?? []) out[key] = valueOf(value);
+  for (const { key, value } of attributes ?? []) out[key] = textOf(value);
   return out;
 }
 

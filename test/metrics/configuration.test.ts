@@ -81,7 +81,16 @@ test('METRICS_CARDINALITY_LIMIT folds extra series into one overflow series', as
 
 test('METRICS_CARDINALITY_LIMIT also caps the histograms that have views (HTTP, database)', async (t) => {
   const baseUrl = await spawnWeb(t, { METRICS_CARDINALITY_LIMIT: '10' });
-  const paths = ['/', '/bookmarks', '/auth/login', '/auth/register', '/t', '/u', '/feeds', '/import'];
+  const paths = [
+    '/',
+    '/bookmarks',
+    '/auth/login',
+    '/auth/register',
+    '/t',
+    '/u',
+    '/feeds',
+    '/import',
+  ];
   const methods = ['GET', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'SEARCH'];
   let sent = 0;
   for (const path of paths) {
