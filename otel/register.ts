@@ -1,44 +1,33 @@
 /**
  * Loaded with `node --require ./dist/otel/register.js` before the app, so the
  * instrumentations patch http, Koa, pg and pino before anything requires
- * them. The order below matters: the pino instrumentation is made before the
- * logger module is loaded, and the SDK's warnings are held until the log
- * exists.
+ * them (otel/sdk.ts). With OTEL_SDK_DISABLED=true not even the SDK's modules
+ * are loaded.
  */
 import './compile-cache';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { type Config, ConfigError, loadConfig } from '../src/config';
 import type * as LoggerModule from '../src/logging/logger';
-import { bufferDiagMessages } from './diag-logger';
-import { createPinoInstrumentation } from './instrumentations';
-import { rememberDisabled, startTelemetry } from './sdk';
-import { readTelemetrySettings } from './settings';
-
-function loadLoggerModule(): typeof LoggerModule {
-  return require('../src/logging/logger') as typeof LoggerModule;
-}
+import type * as SdkModule from './sdk';
+import { setTelemetry, telemetryOptions } from './state';
 
 function boot(config: Config): void {
-  // The same rule as @opentelemetry/core's getBooleanFromEnv (only "true"),
-  // read before anything is patched; NodeSDK warns about other values.
-  if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
-    rememberDisabled(config);
-    const { createLogger } = loadLoggerModule();
-    createLogger(config.logLevel, { component: 'otel' }).info(
-      'OpenTelemetry SDK disabled (OTEL_SDK_DISABLED=true): no metrics, traces or log correlation',
-    );
+  // The rule of @opentelemetry/core's getBooleanFromEnv (only "true"), read
+  // here so that a disabled SDK costs no module loading; NodeSDK itself warns
+  // about values other than true and false.
+  if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
+    (require('./sdk') as typeof SdkModule).bootTelemetry(config);
     return;
   }
-  const replayDiag = bufferDiagMessages();
-  const settings = readTelemetrySettings();
-  const first: Instrumentation[] = [];
-  const pino = createPinoInstrumentation(settings);
-  if (pino) first.push(pino);
-  const { createLogger } = loadLoggerModule();
-  const logger = createLogger(config.logLevel).child({ component: 'otel' });
-  replayDiag(logger);
-  for (const warning of config.warnings) logger.warn(warning);
-  startTelemetry(config, settings, logger, first);
+  setTelemetry({
+    status: 'sdk-disabled',
+    pullReader: undefined,
+    options: telemetryOptions(config),
+    shutdown: async () => {},
+  });
+  const { createLogger } = require('../src/logging/logger') as typeof LoggerModule;
+  createLogger(config.logLevel, { component: 'otel' }).info(
+    'OpenTelemetry SDK disabled (OTEL_SDK_DISABLED=true): no metrics, traces or log correlation',
+  );
 }
 
 try {

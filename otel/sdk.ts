@@ -27,30 +27,38 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from '../src/config';
+import type * as LoggerModule from '../src/logging/logger';
 import type { Logger } from '../src/logging/logger';
 import { version } from '../src/version';
-import { installDiagLogger } from './diag-logger';
+import { bufferDiagMessages, installDiagLogger } from './diag-logger';
 import { startHttpServerExtras } from './http-server-extras';
-import { createInstrumentations } from './instrumentations';
+import { createInstrumentations, createPinoInstrumentation } from './instrumentations';
 import { createMetricReaders } from './metric-readers';
 import { startProcessMetrics } from './process-metrics';
-import type { TelemetrySettings } from './settings';
-import { setTelemetry, type TelemetryOptions, type TelemetryState } from './state';
+import { readTelemetrySettings, type TelemetrySettings } from './settings';
+import { setTelemetry, type TelemetryState, telemetryOptions } from './state';
 import { createViews } from './views';
 
 export const SERVICE_NAME = 'pebbling-club';
 
-export function telemetryOptions(config: Config): TelemetryOptions {
-  return {
-    idLabels: config.metrics.idLabels,
-    durationBuckets: config.metrics.durationBuckets,
-    scopeLabels: config.metrics.scopeLabels,
-    targetInfo: config.metrics.targetInfo,
-  };
+/**
+ * The order matters: the pino instrumentation is made before the logger
+ * module is loaded (so pino is patched), and the SDK's warnings — reading the
+ * configuration already gives some — are held until the log exists.
+ */
+export function bootTelemetry(config: Config): TelemetryState {
+  const replayDiag = bufferDiagMessages();
+  const settings = readTelemetrySettings();
+  const pino = createPinoInstrumentation(settings);
+  const { createLogger } = require('../src/logging/logger') as typeof LoggerModule;
+  const logger = createLogger(config.logLevel).child({ component: 'otel' });
+  replayDiag(logger);
+  for (const warning of config.warnings) logger.warn(warning);
+  return startTelemetry(config, settings, logger, pino ? [pino] : []);
 }
 
 /** `logger` is the otel component's. */
-export function startTelemetry(
+function startTelemetry(
   config: Config,
   settings: TelemetrySettings,
   logger: Logger,
@@ -100,17 +108,6 @@ export function startTelemetry(
     pullReader,
     options,
     shutdown: () => sdk.shutdown(),
-  };
-  setTelemetry(state);
-  return state;
-}
-
-export function rememberDisabled(config: Config): TelemetryState {
-  const state: TelemetryState = {
-    status: 'sdk-disabled',
-    pullReader: undefined,
-    options: telemetryOptions(config),
-    shutdown: async () => {},
   };
   setTelemetry(state);
   return state;

@@ -1,4 +1,5 @@
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { Config } from '../src/config';
 
 /**
  * What the bootstrap set up, for the app to read later (the /metrics route,
@@ -37,4 +38,13 @@ export function getTelemetry(): TelemetryState {
 
 export function setTelemetry(state: TelemetryState): void {
   current = state;
+}
+
+export function telemetryOptions(config: Config): TelemetryOptions {
+  return {
+    idLabels: config.metrics.idLabels,
+    durationBuckets: config.metrics.durationBuckets,
+    scopeLabels: config.metrics.scopeLabels,
+    targetInfo: config.metrics.targetInfo,
+  };
 }
