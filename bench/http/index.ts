@@ -336,9 +336,11 @@ async function main(): Promise<void> {
         detail: `stock: ${round(cpu('stock'), 3)} ms; web process only (PostgreSQL not counted); the inverse of a CPU ratio is the throughput ratio a CPU-bound server would show`,
       });
     }
-    if (missed.length > 0) {
-      log(`missed: ${missed.map((m) => m.id).join(', ')}; profiling`);
-      for (const scenario of missed) {
+    // BENCH_HTTP_PROFILE=all profiles every scenario, not only the missed ones.
+    const profiled = process.env.BENCH_HTTP_PROFILE === 'all' ? [...SCENARIOS] : missed;
+    if (profiled.length > 0) {
+      log(`missed: ${missed.map((m) => m.id).join(', ') || 'none'}; profiling`);
+      for (const scenario of profiled) {
         const notes = await profileScenario(scenario, databases, tokens, dataDir).catch(
           (error: unknown) => [`(profiling ${scenario.id} failed: ${String(error).slice(0, 300)})`],
         );
