@@ -51,55 +51,58 @@ const randomHex = (bytes: number) =>
     .map((b) => b.toString(16).padStart(2, '0'))
     .join('');
 
-test('resource attributes and detectors, Prometheus host/port, always_off sampler, http/protobuf push', async (t) => {
-  const prometheusPort = await freePort();
-  const { baseUrl, receiver } = await start(t, {
-    OTEL_SERVICE_NAME: 'pebbles-matrix',
-    OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging,team=pebbles',
-    OTEL_NODE_RESOURCE_DETECTORS: 'env,serviceinstance',
-    OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-    OTEL_EXPORTER_PROMETHEUS_PORT: String(prometheusPort),
-    OTEL_METRICS_EXPORTER: 'prometheus,otlp',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_TRACES_SAMPLER: 'always_off',
-  });
-  for (let i = 0; i < 3; i++) t.is((await fetch(`${baseUrl}/bookmarks`)).status, 200);
+test.serial(
+  'resource attributes and detectors, Prometheus host/port, always_off sampler, http/protobuf push',
+  async (t) => {
+    const prometheusPort = await freePort();
+    const { baseUrl, receiver } = await start(t, {
+      OTEL_SERVICE_NAME: 'pebbles-matrix',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging,team=pebbles',
+      OTEL_NODE_RESOURCE_DETECTORS: 'env,serviceinstance',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(prometheusPort),
+      OTEL_METRICS_EXPORTER: 'prometheus,otlp',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_TRACES_SAMPLER: 'always_off',
+    });
+    for (let i = 0; i < 3; i++) t.is((await fetch(`${baseUrl}/bookmarks`)).status, 200);
 
-  // The scrape is on OTEL_EXPORTER_PROMETHEUS_PORT, not the app's port.
-  t.is((await fetch(`${baseUrl}/metrics`)).status, 404);
-  const text = await (await fetch(`http://127.0.0.1:${prometheusPort}/metrics`)).text();
-  const [info] = parseMetrics(text).filter((s) => s.name === 'target_info');
-  t.like(info?.labels, {
-    service_name: 'pebbles-matrix',
-    deployment_environment_name: 'staging',
-    team: 'pebbles',
-    service_version: '0.1.0',
-  });
-  t.truthy(info?.labels.service_instance_id);
-  t.is(info?.labels.host_name, undefined, 'the host detector is not in the list');
-  t.is(
-    metricValue(text, 'http_server_request_duration_seconds_count', { http_route: '/bookmarks' }),
-    3,
-  );
+    // The scrape is on OTEL_EXPORTER_PROMETHEUS_PORT, not the app's port.
+    t.is((await fetch(`${baseUrl}/metrics`)).status, 404);
+    const text = await (await fetch(`http://127.0.0.1:${prometheusPort}/metrics`)).text();
+    const [info] = parseMetrics(text).filter((s) => s.name === 'target_info');
+    t.like(info?.labels, {
+      service_name: 'pebbles-matrix',
+      deployment_environment_name: 'staging',
+      team: 'pebbles',
+      service_version: '0.1.0',
+    });
+    t.truthy(info?.labels.service_instance_id);
+    t.is(info?.labels.host_name, undefined, 'the host detector is not in the list');
+    t.is(
+      metricValue(text, 'http_server_request_duration_seconds_count', { http_route: '/bookmarks' }),
+      3,
+    );
 
-  // The push arrives as protobuf (the default protocol), with the same resource.
-  await until(
-    () => receiver.total('http.server.request.duration', { 'http.route': '/bookmarks' }) === 3,
-    'the pushed HTTP histogram',
-  );
-  t.true(receiver.requestsByEncoding.protobuf > 0);
-  t.is(receiver.requestsByEncoding.json, 0);
-  t.like(receiver.resources()[0], { 'service.name': 'pebbles-matrix', team: 'pebbles' });
-  // host-metrics' missing units are fixed on the push too.
-  t.deepEqual([...receiver.units('process.memory.usage')], ['By']);
-  t.deepEqual([...receiver.units('process.cpu.utilization')], ['1']);
+    // The push arrives as protobuf (the default protocol), with the same resource.
+    await until(
+      () => receiver.total('http.server.request.duration', { 'http.route': '/bookmarks' }) === 3,
+      'the pushed HTTP histogram',
+    );
+    t.true(receiver.requestsByEncoding.protobuf > 0);
+    t.is(receiver.requestsByEncoding.json, 0);
+    t.like(receiver.resources()[0], { 'service.name': 'pebbles-matrix', team: 'pebbles' });
+    // host-metrics' missing units are fixed on the push too.
+    t.deepEqual([...receiver.units('process.memory.usage')], ['By']);
+    t.deepEqual([...receiver.units('process.cpu.utilization')], ['1']);
 
-  // always_off: traces are configured, yet no span is ever sent.
-  await new Promise((resolve) => setTimeout(resolve, 800));
-  t.deepEqual(receiver.spans, []);
-});
+    // always_off: traces are configured, yet no span is ever sent.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    t.deepEqual(receiver.spans, []);
+  },
+);
 
-test('b3 propagation is adopted; traces and metrics are pushed as http/json', async (t) => {
+test.serial('b3 propagation is adopted; traces and metrics are pushed as http/json', async (t) => {
   const { baseUrl, receiver } = await start(t, {
     OTEL_PROPAGATORS: 'b3',
     OTEL_TRACES_EXPORTER: 'otlp',
@@ -126,34 +129,37 @@ test('b3 propagation is adopted; traces and metrics are pushed as http/json', as
   t.is((await fetch(`${baseUrl}/metrics`)).status, 404);
 });
 
-test('grpc pushes metrics and traces; OTEL_NODE_DISABLED_INSTRUMENTATIONS leaves pg out', async (t) => {
-  const { baseUrl, receiver } = await start(
-    t,
-    (receiver) => ({
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint!,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_METRICS_EXPORTER: 'otlp',
-      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg',
-    }),
-    { grpc: true },
-  );
-  t.is((await fetch(`${baseUrl}/bookmarks`)).status, 200);
-  await until(
-    () => receiver.total('http.server.request.duration', { 'http.route': '/bookmarks' }) >= 1,
-    'the HTTP histogram over gRPC',
-  );
-  await until(() => receiver.spans.some((s) => s.name === 'GET /bookmarks'), 'a span over gRPC');
-  t.true(receiver.requestsByEncoding.grpc > 0);
-  t.is(receiver.requestsByEncoding.protobuf + receiver.requestsByEncoding.json, 0);
-  t.false(
-    receiver.spans.some((s) => s.scope === '@opentelemetry/instrumentation-pg'),
-    'pg is not instrumented',
-  );
-  t.is(receiver.total('db.client.operation.duration'), 0);
-});
+test.serial(
+  'grpc pushes metrics and traces; OTEL_NODE_DISABLED_INSTRUMENTATIONS leaves pg out',
+  async (t) => {
+    const { baseUrl, receiver } = await start(
+      t,
+      (receiver) => ({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint!,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg',
+      }),
+      { grpc: true },
+    );
+    t.is((await fetch(`${baseUrl}/bookmarks`)).status, 200);
+    await until(
+      () => receiver.total('http.server.request.duration', { 'http.route': '/bookmarks' }) >= 1,
+      'the HTTP histogram over gRPC',
+    );
+    await until(() => receiver.spans.some((s) => s.name === 'GET /bookmarks'), 'a span over gRPC');
+    t.true(receiver.requestsByEncoding.grpc > 0);
+    t.is(receiver.requestsByEncoding.protobuf + receiver.requestsByEncoding.json, 0);
+    t.false(
+      receiver.spans.some((s) => s.scope === '@opentelemetry/instrumentation-pg'),
+      'pg is not instrumented',
+    );
+    t.is(receiver.total('db.client.operation.duration'), 0);
+  },
+);
 
-test('unknown values are warnings and the app runs with the rest', async (t) => {
+test.serial('unknown values are warnings and the app runs with the rest', async (t) => {
   const { app, baseUrl } = await start(t, {
     OTEL_METRICS_EXPORTER: 'prometheus,carrier-pigeon',
     OTEL_TRACES_EXPORTER: 'otlp,smoke-signals',
