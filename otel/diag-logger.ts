@@ -4,6 +4,7 @@
  * cannot flood the log.
  */
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import { diagLogLevelFromString } from '@opentelemetry/core';
 import type { Logger } from '../src/logging/logger';
 
 const WINDOW_MS = 60_000;
@@ -32,19 +33,56 @@ function describe(detail: unknown): unknown {
   return detail;
 }
 
-export function installDiagLogger(logger: Logger): ReturnType<typeof createRateLimitedLog> {
-  const log = createRateLimitedLog(logger.child({ component: 'otel' }));
-  const forward =
-    (level: 'warn' | 'error') =>
-    (message: string, ...args: unknown[]) =>
-      log(level, message, args.length === 1 ? args[0] : args);
-  const diagLogger: DiagLogger = {
-    error: forward('error'),
-    warn: forward('warn'),
-    info: () => {},
-    debug: () => {},
-    verbose: () => {},
+type Forward = (
+  level: 'warn' | 'error' | 'info' | 'debug',
+  message: string,
+  args: unknown[],
+) => void;
+
+function diagLoggerOf(forward: Forward): DiagLogger {
+  return {
+    error: (message, ...args) => forward('error', message, args),
+    warn: (message, ...args) => forward('warn', message, args),
+    info: (message, ...args) => forward('info', message, args),
+    debug: (message, ...args) => forward('debug', message, args),
+    verbose: (message, ...args) => forward('debug', message, args),
   };
-  diag.setLogger(diagLogger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  return log;
+}
+
+/**
+ * Holds the SDK's complaints until the log exists: the logger cannot be made
+ * before the instrumentations (pino must be patched first), and reading the
+ * configuration already warns. Returns what replays them.
+ */
+export function bufferDiagMessages(): (logger: Logger) => void {
+  const held: Array<Parameters<Forward>> = [];
+  diag.setLogger(
+    diagLoggerOf((...message) => held.push(message)),
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+  return (logger) => {
+    const log = installDiagLogger(logger);
+    for (const [level, message, args] of held) log(level, message, args);
+  };
+}
+
+/**
+ * The SDK's diagnostics into the JSON log (`logger` is the otel component's),
+ * warnings and errors rate-limited.
+ * OTEL_LOG_LEVEL (read by sdk-node, which would print to the console) sets
+ * the level; the default is warn.
+ */
+export function installDiagLogger(logger: Logger): Forward {
+  const limited = createRateLimitedLog(logger);
+  const forward: Forward = (level, message, args) => {
+    const detail = args.length === 1 ? args[0] : args.length === 0 ? undefined : args;
+    if (level === 'warn' || level === 'error') limited(level, message, detail);
+    else logger[level]({ detail: describe(detail) }, message);
+  };
+  const level = process.env.OTEL_LOG_LEVEL;
+  diag.setLogger(diagLoggerOf(forward), {
+    logLevel: level ? (diagLogLevelFromString(level) ?? DiagLogLevel.WARN) : DiagLogLevel.WARN,
+    suppressOverrideMessage: true,
+  });
+  return forward;
 }

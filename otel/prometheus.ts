@@ -1,21 +1,53 @@
 /**
- * Prometheus text rendering with the OTel→Prometheus compatibility rules the
- * JS exporter leaves out: unit suffixes (`_seconds`, `_bytes`). The names
- * inside the SDK stay the semantic-convention ones, so an OTLP push keeps them
- * and a collector translating OTLP to Prometheus arrives at these same names.
+ * The Prometheus pull path: @opentelemetry/exporter-prometheus's
+ * PrometheusExporter as the metric reader (its own HTTP server not started:
+ * the Koa route in src/web/routes/metrics.ts serves the scrape) and its
+ * published PrometheusSerializer for the text.
+ *
+ * Two steps of the OTel→Prometheus compatibility rules that the JS exporter
+ * leaves out are done here, on the collected data, before serialising:
+ * unit suffixes (`_seconds`, `_bytes`, `_ratio`) and the convention units
+ * of host-metrics (otel/units.ts). The names inside the SDK stay the
+ * semantic-convention ones, so an OTLP push keeps them and a collector
+ * translating OTLP to Prometheus arrives at these same names.
  */
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import {
   DataPointType,
+  type InstrumentType,
   type MetricData,
   type MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { createPrometheusSerializer } from './prometheus-serializer';
+import { withConventionUnits } from './units';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
+/**
+ * PrometheusExporter does not take MetricReaderOptions, so it cannot be given
+ * a cardinality limit; this implements the MetricReader interface's
+ * `selectCardinalityLimit` (what the `cardinalitySelector` option of every
+ * other reader feeds) so METRICS_CARDINALITY_LIMIT applies to the scrape too.
+ */
+export class PrometheusPullReader extends PrometheusExporter {
+  constructor(
+    private readonly cardinalityLimit: number,
+    options: { readonly scopeLabels: boolean; readonly targetInfo: boolean },
+  ) {
+    super({
+      preventServerStart: true,
+      withoutScopeInfo: !options.scopeLabels,
+      withoutTargetInfo: !options.targetInfo,
+    });
+  }
+
+  override selectCardinalityLimit(_instrumentType: InstrumentType): number {
+    return this.cardinalityLimit;
+  }
+}
+
 /** UCUM units to the Prometheus suffix (the compatibility spec's table, trimmed). */
-const UNIT_SUFFIXES: Record<string, string> = {
+const UNIT_SUFFIXES: Readonly<Record<string, string>> = {
   s: 'seconds',
   ms: 'milliseconds',
   us: 'microseconds',
@@ -30,16 +62,6 @@ const UNIT_SUFFIXES: Record<string, string> = {
   Hz: 'hertz',
 };
 
-/**
- * Instruments that follow a semantic convention but were created without its
- * unit (host-metrics). The convention's unit applies.
- */
-const CONVENTION_UNITS: Record<string, string> = {
-  'process.memory.usage': 'By',
-  'process.memory.virtual': 'By',
-  'process.cpu.utilization': '1',
-};
-
 export function prometheusName(name: string, unit: string, isGauge: boolean): string {
   const base = name.replace(/[^a-zA-Z0-9_:]/g, '_');
   let suffix = UNIT_SUFFIXES[unit];
@@ -50,7 +72,8 @@ export function prometheusName(name: string, unit: string, isGauge: boolean): st
   return `${base}_${suffix}`;
 }
 
-export function withPrometheusNames(rm: ResourceMetrics): ResourceMetrics {
+export function withPrometheusNames(collected: ResourceMetrics): ResourceMetrics {
+  const rm = withConventionUnits(collected);
   return {
     resource: rm.resource,
     scopeMetrics: rm.scopeMetrics.map((sm) => ({
@@ -62,7 +85,7 @@ export function withPrometheusNames(rm: ResourceMetrics): ResourceMetrics {
             ...metric.descriptor,
             name: prometheusName(
               metric.descriptor.name,
-              metric.descriptor.unit || CONVENTION_UNITS[metric.descriptor.name] || '',
+              metric.descriptor.unit,
               metric.dataPointType === DataPointType.GAUGE,
             ),
           },
@@ -84,7 +107,8 @@ export interface RenderOptions {
 /**
  * Collects and renders. Any collection error (a throwing callback, a timed-out
  * observable) fails the whole scrape: a partial scrape that looks complete
- * would hide the gap from Prometheus.
+ * would hide the gap from Prometheus. (The exporter's own request handler
+ * answers 200 before collecting, so it cannot say so.)
  */
 export async function renderPrometheus(
   reader: MetricReader,
@@ -97,6 +121,28 @@ export async function renderPrometheus(
     return { ok: false, errors: [error] };
   }
   if (collected.errors.length > 0) return { ok: false, errors: collected.errors };
-  const serializer = createPrometheusSerializer(options);
-  return { ok: true, body: serializer.serialize(withPrometheusNames(collected.resourceMetrics)) };
+  // Detectors may still be reading (host.id); the serializer reads the resource at once.
+  await collected.resourceMetrics.resource.waitForAsyncAttributes?.();
+  const body = serializerFor(options).serialize(withPrometheusNames(collected.resourceMetrics));
+  return { ok: true, body };
+}
+
+/** One per option set: a serializer remembers which metadata conflicts it already warned about. */
+const serializers = new Map<string, PrometheusSerializer>();
+
+function serializerFor(options: RenderOptions): PrometheusSerializer {
+  const key = `${options.targetInfo}/${options.scopeLabels}`;
+  let serializer = serializers.get(key);
+  if (serializer === undefined) {
+    // No prefix; no timestamps (Prometheus assigns the scrape time).
+    serializer = new PrometheusSerializer(
+      '',
+      false,
+      undefined,
+      !options.targetInfo,
+      !options.scopeLabels,
+    );
+    serializers.set(key, serializer);
+  }
+  return serializer;
 }

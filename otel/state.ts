@@ -1,5 +1,5 @@
-import type { Histogram } from '@opentelemetry/api';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { Config } from '../src/config';
 
 /**
  * What the bootstrap set up, for the app to read later (the /metrics route,
@@ -17,14 +17,9 @@ export interface TelemetryOptions {
 
 export interface TelemetryState {
   readonly status: TelemetryStatus;
-  /** Set when Prometheus pull is enabled. */
+  /** Set when Prometheus pull is enabled (OTEL_METRICS_EXPORTER has `prometheus`). */
   readonly pullReader: MetricReader | undefined;
   readonly options: TelemetryOptions;
-  /**
-   * Set when the web app records http.server.request.duration itself
-   * (otel/http-server-metrics.ts): metrics on, traces off.
-   */
-  readonly serverRequests?: Histogram;
   shutdown(): Promise<void>;
 }
 
@@ -43,4 +38,13 @@ export function getTelemetry(): TelemetryState {
 
 export function setTelemetry(state: TelemetryState): void {
   current = state;
+}
+
+export function telemetryOptions(config: Config): TelemetryOptions {
+  return {
+    idLabels: config.metrics.idLabels,
+    durationBuckets: config.metrics.durationBuckets,
+    scopeLabels: config.metrics.scopeLabels,
+    targetInfo: config.metrics.targetInfo,
+  };
 }

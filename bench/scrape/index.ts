@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     rec.raw[size.key] = run;
     const b = run.breakdown;
     rec.notes.push(
-      `${run.series} series, inside the server (medians of 10): collect() ${round(b.collectMs, 1)} ms; serialisation ${round(b.fastSerializeMs, 1)} ms with ours (otel/prometheus-serializer.ts, label strings built once per data point), against ${round(b.serializeMs, 1)} ms with the exporter's own PrometheusSerializer for ${b.identical ? 'byte-for-byte the same output' : 'a DIFFERENT output (a bug in ours)'}; the rest of the scrape is HTTP and the endpoint.`,
+      `${run.series} series, inside the server (medians of 10): collect() ${round(b.collectMs, 1)} ms; renaming to Prometheus units ${round(b.renameMs, 2)} ms; the exporter's PrometheusSerializer ${round(b.serializeMs, 1)} ms; gzip ${round(b.gzipMs, 1)} ms (${round(b.bytes / 1024)} KiB to ${round(b.gzipBytes / 1024)} KiB); the rest of the scrape is HTTP and the endpoint. The measured scrapes ask for no compression.`,
     );
     const baseLabel = `${base.series} default series`;
     rec.add({
@@ -136,17 +136,24 @@ async function main(): Promise<void> {
     });
     rec.add({
       id: `scrape.${size.key}.serialize`,
-      label: `serialisation inside the server, ${run.series} series`,
+      label: `serialisation inside the server (the exporter's PrometheusSerializer), ${run.series} series`,
       unit: 'ms',
-      value: b.fastSerializeMs,
-      baseline: { label: "the exporter's PrometheusSerializer", value: b.serializeMs },
-      detail: b.identical ? 'identical output' : 'DIFFERENT output: a bug in ours',
+      value: b.serializeMs,
+      baseline: { label: 'collect()', value: b.collectMs },
+    });
+    rec.add({
+      id: `scrape.${size.key}.gzip`,
+      label: `/metrics body size gzipped (Accept-Encoding: gzip), ${run.series} series`,
+      unit: 'KiB',
+      value: b.gzipBytes / 1024,
+      baseline: { label: 'uncompressed', value: b.bytes / 1024 },
+      detail: `gzip takes ${round(b.gzipMs, 1)} ms`,
     });
   }
   if (rec.figures.some((f) => f.met === false)) {
     const big = rec.raw['10k'] as Scrape;
     rec.notes.push(
-      `What stands in the way at ${big.series} series: of the ${big.load.p50Ms} ms p50, collect() takes ${round(big.breakdown.collectMs, 1)} ms and serialisation ${round(big.breakdown.fastSerializeMs, 1)} ms; the profile below shows the rest.`,
+      `What stands in the way at ${big.series} series: of the ${big.load.p50Ms} ms p50, collect() takes ${round(big.breakdown.collectMs, 1)} ms and serialisation ${round(big.breakdown.serializeMs, 1)} ms; the profile below shows the rest.`,
     );
     log('target missed: profiling the 10 000-series server');
     rec.notes.push(...(await profileScrapes(SIZES[1].series)));

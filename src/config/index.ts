@@ -9,8 +9,6 @@ import { loadEnvFile } from './env-file';
 import { type EnvReader, readEnv } from './reader';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-export type OtelMetricsExporter = 'prometheus' | 'otlp' | 'none';
-export type OtelTracesExporter = 'otlp' | 'none';
 
 export interface Config {
   readonly port: number;
@@ -22,6 +20,8 @@ export interface Config {
   readonly publicUrl: string;
   readonly secretKey: string | undefined;
   readonly allowUserRegistration: boolean;
+  /** Ignored values of standard OTEL_* variables, logged once at start (never fatal). */
+  readonly warnings: readonly string[];
   readonly worker: {
     readonly concurrency: number;
     readonly metricsPort: number;
@@ -42,6 +42,8 @@ export interface Config {
     readonly path: string;
     /** Serve /metrics on its own listener instead of the app's port. */
     readonly port: number | undefined;
+    /** Address of that listener (and of a worker's). */
+    readonly host: string;
     readonly authToken: string | undefined;
     readonly allowedNetworks: readonly string[];
     readonly idLabels: boolean;
@@ -51,14 +53,6 @@ export interface Config {
     readonly targetInfo: boolean;
     /** How often the one reporting process re-reads database gauges. */
     readonly databaseGaugeIntervalMs: number;
-  };
-  readonly otel: {
-    readonly sdkDisabled: boolean;
-    readonly serviceName: string;
-    readonly metricsExporter: readonly OtelMetricsExporter[];
-    readonly tracesExporter: OtelTracesExporter;
-    readonly exportIntervalMs: number;
-    readonly otlpEndpoint: string | undefined;
   };
   readonly fetch: {
     readonly allowPrivateNetworks: boolean;
@@ -97,11 +91,9 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
   const workerConcurrency = r.int('WORKER_CONCURRENCY', 4, { min: 1, max: 64 });
   const host = r.string('HOST', '127.0.0.1');
   const metricsEnabled = r.bool('METRICS_ENABLED', true);
-  const metricsExporter = r.list(
-    'OTEL_METRICS_EXPORTER',
-    ['prometheus'],
-    ['prometheus', 'otlp', 'none'],
-  ) as OtelMetricsExporter[];
+  // The standard names of the Prometheus listener; the project's own
+  // variables (METRICS_PORT, WORKER_METRICS_PORT) win when both are set.
+  const prometheusPort = r.lenientInt('OTEL_EXPORTER_PROMETHEUS_PORT', { min: 0, max: 65535 });
   const config: Config = {
     port,
     host,
@@ -119,9 +111,10 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
     publicUrl: r.optionalUrl('PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`,
     secretKey: r.optionalString('SECRET_KEY', { minLength: 32 }),
     allowUserRegistration: r.bool('ALLOW_USER_REGISTRATION', true),
+    warnings: r.warnings,
     worker: {
       concurrency: workerConcurrency,
-      metricsPort: r.int('WORKER_METRICS_PORT', 9464, { min: 0, max: 65535 }),
+      metricsPort: r.int('WORKER_METRICS_PORT', prometheusPort ?? 9464, { min: 0, max: 65535 }),
       heartbeatIntervalMs: r.int('WORKER_HEARTBEAT_INTERVAL_MS', 5000, { min: 100, max: 600_000 }),
       staleAfterMs: r.int('WORKER_STALE_AFTER_MS', 30_000, { min: 500, max: 86_400_000 }),
       localQueueSize: r.int('WORKER_LOCAL_QUEUE_SIZE', workerConcurrency + 1, {
@@ -138,7 +131,8 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
     metrics: {
       enabled: metricsEnabled,
       path: r.path('METRICS_PATH', '/metrics'),
-      port: r.optionalInt('METRICS_PORT', { min: 0, max: 65535 }),
+      port: r.optionalInt('METRICS_PORT', { min: 0, max: 65535 }) ?? prometheusPort,
+      host: r.string('OTEL_EXPORTER_PROMETHEUS_HOST', host),
       authToken: r.optionalString('METRICS_AUTH_TOKEN', { minLength: 16 }),
       allowedNetworks: r.cidrList('METRICS_ALLOWED_NETWORKS'),
       idLabels: r.bool('METRICS_ID_LABELS', true),
@@ -148,14 +142,6 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
       targetInfo: r.bool('METRICS_TARGET_INFO', true),
       databaseGaugeIntervalMs:
         r.int('METRICS_DATABASE_GAUGE_INTERVAL', 15, { min: 1, max: 3600 }) * 1000,
-    },
-    otel: {
-      sdkDisabled: r.bool('OTEL_SDK_DISABLED', false),
-      serviceName: r.string('OTEL_SERVICE_NAME', 'pebbling-club'),
-      metricsExporter,
-      tracesExporter: r.oneOf('OTEL_TRACES_EXPORTER', 'none', ['otlp', 'none']),
-      exportIntervalMs: r.int('OTEL_METRIC_EXPORT_INTERVAL', 60_000, { min: 100 }),
-      otlpEndpoint: r.optionalUrl('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
     },
     fetch: {
       allowPrivateNetworks: r.bool('FETCH_ALLOW_PRIVATE_NETWORKS', false),

@@ -31,6 +31,7 @@ const BYTE_UNITS: Record<string, number> = {
  */
 export function readEnv(env: NodeJS.ProcessEnv) {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const raw = (name: string): string | undefined => {
     const value = env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
@@ -52,6 +53,17 @@ export function readEnv(env: NodeJS.ProcessEnv) {
   };
 
   return {
+    warnings,
+    /**
+     * For standard OTEL_* variables: the specification asks that a bad value
+     * be a warning and ignored, not a reason to stop.
+     */
+    lenientInt(name: string, range: IntRange = {}): number | undefined {
+      const before = problems.length;
+      const value = optionalInt(name, range);
+      for (const problem of problems.splice(before)) warnings.push(`${problem}; ignored`);
+      return value;
+    },
     string: (name: string, fallback: string): string => raw(name) ?? fallback,
     optionalString(name: string, opts: { minLength?: number } = {}): string | undefined {
       const value = raw(name);

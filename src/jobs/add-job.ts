@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { TaskName, TaskPayloads } from '../../tasks/payloads';
+import { currentTraceContext, TRACE_CONTEXT_KEY } from './trace-context';
 
 export interface AddJobOptions {
   /** At most one pending job per key: a second add replaces the first. */
@@ -15,7 +16,8 @@ export interface AddJobOptions {
 /**
  * Queues a graphile-worker job on the given connection. Called with a
  * transaction, the job exists only if that transaction commits: a rolled-back
- * write never fires a job.
+ * write never fires a job. Queued inside a traced request, the payload also
+ * carries the request's trace context, which the job's span links to.
  */
 export async function addJob<T extends TaskName>(
   db: Knex | Knex.Transaction,
@@ -23,6 +25,8 @@ export async function addJob<T extends TaskName>(
   payload: TaskPayloads[T],
   options: AddJobOptions = {},
 ): Promise<{ id: string }> {
+  const traceContext = currentTraceContext();
+  const stored = traceContext ? { ...payload, [TRACE_CONTEXT_KEY]: traceContext } : payload;
   const result = await db.raw<{ rows: Array<{ id: string }> }>(
     `select (graphile_worker.add_job(
         identifier => ?, payload => ?::json, queue_name => ?, run_at => ?,
@@ -30,7 +34,7 @@ export async function addJob<T extends TaskName>(
       )).id::text as id`,
     [
       task,
-      JSON.stringify(payload),
+      JSON.stringify(stored),
       options.queueName ?? null,
       options.runAt ?? null,
       options.maxAttempts ?? null,

@@ -1,1 +1,2 @@
 export { type AddJobOptions, addJob } from './add-job';
+export { TRACE_CONTEXT_KEY, takeTraceContext } from './trace-context';

@@ -73,10 +73,11 @@ export async function startProcess(
     const metricsPort = mode === 'worker' ? config.worker.metricsPort : config.metrics.port;
     if (config.metrics.enabled && getTelemetry().pullReader && metricsPort !== undefined) {
       const { createMetricsApp } = await import('../web/app.js');
-      metricsServer = await listen(createMetricsApp({ config, logger }), metricsPort, config.host);
+      const { host } = config.metrics;
+      metricsServer = await listen(createMetricsApp({ config, logger }), metricsPort, host);
       stops.push(() => metricsServer!.close(1000));
       logger.info(
-        { url: `http://${config.host}:${metricsServer.port}${config.metrics.path}` },
+        { url: `http://${host}:${metricsServer.port}${config.metrics.path}` },
         'metrics listening',
       );
     }

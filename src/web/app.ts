@@ -1,7 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import Koa from 'koa';
-import { serverRequestMetrics } from '../../otel/http-server-metrics';
 import { accountRoutes } from '../accounts/routes';
 import { apiRoutes } from '../api/routes';
 import { bulkRoutes } from '../bookmarks/bulk-routes';
@@ -26,7 +25,7 @@ import { sessions } from './middleware/session';
 import { createRenderer } from './render';
 import { healthRoutes } from './routes/health';
 import { homeRoutes } from './routes/home';
-import { metricsEndpoint } from './routes/metrics';
+import { isScrape, metricsEndpoint } from './routes/metrics';
 import { resolveSecretKey } from './secret-key';
 import { staticFiles } from './static';
 import './types';
@@ -58,7 +57,6 @@ export function createApp(deps: AppDeps): Koa {
   const render = createRenderer({ config, allowRegistration: config.allowUserRegistration });
   const web: WebDeps = { ...deps, render };
 
-  app.use(serverRequestMetrics(new Set([config.metrics.path])));
   app.use(requestId());
   app.use(requestLog(logger, new Set([config.metrics.path, '/healthz', '/readyz'])));
   app.use(securityHeaders());
@@ -69,9 +67,7 @@ export function createApp(deps: AppDeps): Koa {
   const serveMetricsHere = config.metrics.enabled && config.metrics.port === undefined;
   const metrics = metricsEndpoint(config, logger);
   app.use(async (ctx, next) => {
-    if (serveMetricsHere && ctx.path === config.metrics.path && ctx.method === 'GET') {
-      return metrics(ctx, next);
-    }
+    if (serveMetricsHere && isScrape(ctx, config.metrics.path)) return metrics(ctx, next);
     return next();
   });
 
@@ -109,7 +105,7 @@ export function createMetricsApp(deps: Pick<AppDeps, 'config' | 'logger'>): Koa 
   app.silent = true;
   const metrics = metricsEndpoint(deps.config, deps.logger);
   app.use(async (ctx, next) => {
-    if (ctx.path === deps.config.metrics.path && ctx.method === 'GET') return metrics(ctx, next);
+    if (isScrape(ctx, deps.config.metrics.path)) return metrics(ctx, next);
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
       return;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   type CronItem,
   Logger as GraphileLogger,
@@ -12,6 +12,7 @@ import {
 } from 'graphile-worker';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
+import { takeTraceContext } from '../jobs';
 import type { Logger } from '../logging/logger';
 import { startHeartbeat } from './heartbeat';
 import { type JobOutcome, recordJob } from './metrics';
@@ -25,21 +26,38 @@ export interface Worker {
 const tracer = trace.getTracer('pebbling-club-worker');
 
 /**
- * Each task body runs inside a span, so its queries count in the database
- * metric (instrumentation-pg only records queries that have a parent span,
- * which keeps graphile-worker's own polling out).
+ * Each task body runs inside its own span: a new trace (a job runs later,
+ * maybe several times), linked to the request that queued it when the
+ * payload carries one (src/jobs/trace-context.ts). The span also makes the
+ * job's queries count in the database metric: instrumentation-pg records
+ * only queries that have a parent span, which keeps graphile-worker's own
+ * polling out.
  */
 function inSpan(name: string, task: Task): Task {
-  return (payload, helpers) =>
-    tracer.startActiveSpan(`job ${name}`, async (span) => {
+  return (stored, helpers) => {
+    const { payload, links } = takeTraceContext(stored);
+    const options = {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        'messaging.system': 'graphile_worker',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': name,
+        'messaging.message.id': helpers.job.id,
+      },
+    };
+    return tracer.startActiveSpan(`process ${name}`, options, ROOT_CONTEXT, async (span) => {
       try {
-        return await context.with(trace.setSpan(context.active(), span), () =>
-          task(payload, helpers),
-        );
+        return await task(payload as typeof stored, helpers);
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
       } finally {
         span.end();
       }
     });
+  };
 }
 
 /**

@@ -30,16 +30,14 @@ test('old RDF guids move to the link, and the next poll stores no item twice', a
     ['https://rdf.example.org/a', 'Item A'],
     ['https://rdf.example.org/b', 'Item B'],
   ];
-  await db
-    .knex('feed_items')
-    .insert(
-      stored.map(([link, title]) => ({
-        feed_id: feed.id,
-        guid: oldGuid(link!, title!),
-        link,
-        title,
-      })),
-    );
+  await db.knex('feed_items').insert(
+    stored.map(([link, title]) => ({
+      feed_id: feed.id,
+      guid: oldGuid(link!, title!),
+      link,
+      title,
+    })),
+  );
   // An Atom feed's hashed item is not touched.
   const atom = await aFeed('https://atom.example.org/feed', { metadata: { format: 'atom' } });
   const atomGuid = oldGuid('https://atom.example.org/x', 'X');

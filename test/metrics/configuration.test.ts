@@ -33,7 +33,7 @@ async function createBookmarks(baseUrl: string, users: number): Promise<number[]
   return ids;
 }
 
-test('scope labels on, target_info off, custom buckets, id labels off', async (t) => {
+test.serial('scope labels on, target_info off, custom buckets, id labels off', async (t) => {
   const baseUrl = await spawnWeb(t, {
     METRICS_SCOPE_LABELS: 'true',
     METRICS_TARGET_INFO: 'false',
@@ -54,7 +54,7 @@ test('scope labels on, target_info off, custom buckets, id labels off', async (t
   t.deepEqual([...les].sort(), ['+Inf', '0.1', '1', '30']);
 });
 
-test('defaults: target_info on, no scope labels, user_id kept', async (t) => {
+test.serial('defaults: target_info on, no scope labels, user_id kept', async (t) => {
   const baseUrl = await spawnWeb(t, {});
   const [id] = await createBookmarks(baseUrl, 1);
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
@@ -63,7 +63,7 @@ test('defaults: target_info on, no scope labels, user_id kept', async (t) => {
   t.is(metricValue(text, 'bookmarks_created_total', { user_id: id!, source: 'api' }), 1);
 });
 
-test('METRICS_CARDINALITY_LIMIT folds extra series into one overflow series', async (t) => {
+test.serial('METRICS_CARDINALITY_LIMIT folds extra series into one overflow series', async (t) => {
   const baseUrl = await spawnWeb(t, { METRICS_CARDINALITY_LIMIT: '10' });
   const ids = await createBookmarks(baseUrl, 14);
   const samples = parseMetrics(await (await fetch(`${baseUrl}/metrics`)).text()).filter(
@@ -78,3 +78,40 @@ test('METRICS_CARDINALITY_LIMIT folds extra series into one overflow series', as
     ids.length,
   );
 });
+
+test.serial(
+  'METRICS_CARDINALITY_LIMIT also caps the histograms that have views (HTTP, database)',
+  async (t) => {
+    const baseUrl = await spawnWeb(t, { METRICS_CARDINALITY_LIMIT: '10' });
+    const paths = [
+      '/',
+      '/bookmarks',
+      '/auth/login',
+      '/auth/register',
+      '/t',
+      '/u',
+      '/feeds',
+      '/import',
+    ];
+    const methods = ['GET', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'SEARCH'];
+    let sent = 0;
+    for (const path of paths) {
+      await fetch(`${baseUrl}${path}`, { redirect: 'manual' });
+      sent += 1;
+    }
+    for (const method of methods) {
+      await fetch(`${baseUrl}/no-such-page`, { method, redirect: 'manual' });
+      sent += 1;
+    }
+    const samples = parseMetrics(await (await fetch(`${baseUrl}/metrics`)).text()).filter(
+      (s) => s.name === 'http_server_request_duration_seconds_count',
+    );
+    t.true(samples.length <= 10, `${samples.length} series`);
+    t.truthy(samples.find((s) => s.labels.otel_metric_overflow === 'true'));
+    t.is(
+      samples.reduce((sum, s) => sum + s.value, 0),
+      sent,
+      'nothing is lost',
+    );
+  },
+);
