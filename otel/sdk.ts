@@ -37,6 +37,7 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from '../src/config';
 import type { Logger } from '../src/logging/logger';
+import { databaseMetrics } from '../src/metrics/producer';
 import { version } from '../src/version';
 import { installDiagLogger } from './diag-logger';
 import { createServerRequestHistogram } from './http-server-metrics';
@@ -131,7 +132,7 @@ function metricReaders(config: Config): IMetricReader[] {
   const readers: IMetricReader[] = [];
   const cardinalitySelector = () => config.metrics.cardinalityLimit;
   if (config.otel.metricsExporter.includes('prometheus')) {
-    readers.push(new PullMetricReader({ cardinalitySelector }));
+    readers.push(new PullMetricReader({ cardinalitySelector, metricProducers: [databaseMetrics] }));
   }
   if (config.otel.metricsExporter.includes('otlp')) {
     const { OTLPMetricExporter } = loadOtlpMetricExporter();
@@ -141,6 +142,7 @@ function metricReaders(config: Config): IMetricReader[] {
         exportIntervalMillis: config.otel.exportIntervalMs,
         exportTimeoutMillis: Math.min(30_000, config.otel.exportIntervalMs),
         cardinalityLimits: { default: config.metrics.cardinalityLimit },
+        metricProducers: [databaseMetrics],
       }),
     );
   }
