@@ -1,20 +1,18 @@
 /**
- * Writing bookmarks. Each write is one transaction: the row, its tags, the
- * unfurl job and (after commit) the metrics. Saving a URL the owner already
- * has — same unique_hash — updates that bookmark instead of adding another.
+ * Writing bookmarks. Each write is one transaction: the row, its tags and the
+ * unfurl job. The database counts the writes (docs/metrics.md); each
+ * transaction labels them first, with where they came from or what changed.
+ * Saving a URL the owner already has — same unique_hash — updates that
+ * bookmark instead of adding another.
  */
 import type { Knex } from 'knex';
-import { afterCommit } from '../db/after-commit';
-import { recordModelWrites } from '../db/metrics';
 import { conflict, validationFailed } from '../errors';
 import { addJob } from '../jobs';
 import {
   type BookmarkSource,
-  recordBookmarksCreated,
-  recordBookmarksDeleted,
-  recordBookmarksUpdated,
+  labelBookmarkWrites,
   type UpdateOperation,
-} from './metrics';
+} from '../metrics/write-context';
 import { Bookmark } from './models';
 import { authorizeEdit, authorizeView, type Viewer } from './policies';
 import { type BookmarkRecord, loadRecord } from './records';
@@ -85,6 +83,7 @@ export async function createOrUpdateBookmark(input: {
   const { ownerId, fields } = input;
   return translateConflicts(() =>
     Bookmark.transaction(async (trx) => {
+      await labelBookmarkWrites(trx, { source: input.source });
       const existing = await lockByHash(trx, ownerId, hash);
       if (existing) {
         await applyChanges(trx, existing, { ...fields, url: undefined }, 'resave');
@@ -110,10 +109,6 @@ export async function createOrUpdateBookmark(input: {
       }
       await setBookmarkTags(trx, { bookmarkId: row.id, ownerId, names: fields.tags ?? [] });
       await queueUnfurl(trx, row.id);
-      afterCommit(trx, () => {
-        recordModelWrites('bookmark', 'insert', 1);
-        recordBookmarksCreated(ownerId, input.source);
-      });
       return { bookmark: (await loadRecord(trx, row.id))!, created: true };
     }),
   );
@@ -168,11 +163,11 @@ async function applyChanges(
   const fieldsChanged = Object.keys(patch).length > 0;
   if (!fieldsChanged && !tagsChanged) return false;
 
+  const operation: UpdateOperation = kind === 'resave' ? 'resave' : fieldsChanged ? 'edit' : 'tags';
+  await labelBookmarkWrites(trx, { operation });
   // Always a row update, even for tags only: updated_at says when it last changed.
   await Bookmark.query(trx).patch(patch).where('id', row.id);
   if (urlChanged) await queueUnfurl(trx, row.id);
-  const operation: UpdateOperation = kind === 'resave' ? 'resave' : fieldsChanged ? 'edit' : 'tags';
-  afterCommit(trx, () => recordBookmarksUpdated(row.owner_id, operation));
   return true;
 }
 
@@ -197,7 +192,6 @@ export async function deleteBookmark(input: { readonly actor: Viewer; readonly i
     const row = await Bookmark.query(trx).findById(input.id).forUpdate();
     authorizeEdit(input.actor, row && guard(row));
     await Bookmark.query(trx).deleteById(input.id);
-    afterCommit(trx, () => recordBookmarksDeleted(row!.owner_id));
   });
 }
 

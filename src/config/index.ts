@@ -45,8 +45,10 @@ export interface Config {
     readonly durationBuckets: readonly number[];
     readonly scopeLabels: boolean;
     readonly targetInfo: boolean;
-    /** How often the one reporting process re-reads database gauges. */
+    /** How often the metrics reporter runs its election and keeps the history. */
     readonly databaseGaugeIntervalMs: number;
+    /** A new metrics reporter waits this long after the last one exported. */
+    readonly reporterHandoverSeconds: number;
   };
   readonly otel: {
     readonly sdkDisabled: boolean;
@@ -67,6 +69,12 @@ export interface Config {
     readonly maxItems: number;
     readonly maxErrors: number;
     readonly perHostConcurrency: number;
+  };
+  readonly status: {
+    /** Per-hour history is kept this many days (the 30-day charts). */
+    readonly historyDays: number;
+    /** Per-minute history is kept this many hours (the 24-hour charts). */
+    readonly minuteHistoryHours: number;
   };
   readonly imports: {
     readonly maxBytes: number;
@@ -130,13 +138,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: r.optionalInt('METRICS_PORT', { min: 0, max: 65535 }),
       authToken: r.optionalString('METRICS_AUTH_TOKEN', { minLength: 16 }),
       allowedNetworks: r.cidrList('METRICS_ALLOWED_NETWORKS'),
-      idLabels: r.bool('METRICS_ID_LABELS', true),
+      idLabels: r.bool('METRICS_ID_LABELS', false),
       cardinalityLimit: r.int('METRICS_CARDINALITY_LIMIT', 2000, { min: 10, max: 1_000_000 }),
       durationBuckets: r.numberList('METRICS_DURATION_BUCKETS', DEFAULT_DURATION_BUCKETS),
       scopeLabels: r.bool('METRICS_SCOPE_LABELS', false),
       targetInfo: r.bool('METRICS_TARGET_INFO', true),
       databaseGaugeIntervalMs:
         r.int('METRICS_DATABASE_GAUGE_INTERVAL', 15, { min: 1, max: 3600 }) * 1000,
+      reporterHandoverSeconds: r.int('METRICS_REPORTER_HANDOVER', 60, { min: 0, max: 3600 }),
     },
     otel: {
       sdkDisabled: r.bool('OTEL_SDK_DISABLED', false),
@@ -160,6 +169,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxItems: r.int('FEED_MAX_ITEMS', 100, { min: 1, max: 10_000 }),
       maxErrors: r.int('FEED_MAX_ERRORS', 10, { min: 1, max: 1000 }),
       perHostConcurrency: r.int('FEED_PER_HOST_CONCURRENCY', 2, { min: 1, max: 64 }),
+    },
+    status: {
+      historyDays: r.int('STATUS_HISTORY_DAYS', 35, { min: 1, max: 3660 }),
+      minuteHistoryHours: r.int('STATUS_MINUTE_HISTORY_HOURS', 48, { min: 1, max: 24 * 31 }),
     },
     imports: {
       maxBytes: r.bytes('IMPORT_MAX_BYTES', 50 * 1024 * 1024),

@@ -5,11 +5,10 @@ export { fetchFeedsJson, getFeedsJson } from './feeds-json';
 export { createHostLimiter, type HostLimiter } from './host-limiter';
 export { listFeedItems } from './items';
 export {
-  activeFeedsGauge,
+  FEED_POLL_FAILURES,
   FEED_POLL_STATUSES,
   type FeedPollStatus,
   recordFeedPoll,
-  recordItemsDiscovered,
 } from './metrics';
 export { Feed, FeedItem, FeedSubscription } from './models';
 export { exportOpml, importOpml, parseOpml } from './opml';

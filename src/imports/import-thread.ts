@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { bookmarkWriteSessionOptions } from '../metrics/write-context';
 import { batchRecords } from './batching';
 import type { PreparedBatch } from './columns';
 import { ImportFileError } from './detect';
@@ -96,14 +97,20 @@ async function run(): Promise<void> {
   }
 }
 
+const IMPORT_WRITES = bookmarkWriteSessionOptions({
+  source: 'import',
+  operation: 'import_overwrite',
+});
+
 async function connect(): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: job.databaseUrl,
     // A batch waits in this thread for the one before it to commit, a wait
     // PostgreSQL cannot see: two imports of one owner crossing on the same
     // URLs could wait on each other for ever. A lock wait this long fails the
-    // batch instead, and the job is retried from its cursor.
-    options: '-c lock_timeout=60000',
+    // batch instead, and the job is retried from its cursor. The bookmarks it
+    // writes are counted by the database as imported (src/metrics/write-context.ts).
+    options: `-c lock_timeout=60000 ${IMPORT_WRITES}`,
   });
   client.on('error', () => {}); // a dropped connection fails the query that uses it
   await client.connect();

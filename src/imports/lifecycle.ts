@@ -1,11 +1,11 @@
 /**
  * The import job's status changes. Each terminal change is one guarded
- * UPDATE (only from a live status), so whichever process makes it — the
- * worker finishing, or a person cancelling — is the one that counts it in
- * bookmark_imports_total, exactly once, after commit.
+ * UPDATE (only from a live status), so it happens once, whichever process
+ * makes it — the worker finishing, or a person cancelling; the database
+ * counts it in bookmark_imports_total (a trigger on the status change).
  */
 import type { Knex } from 'knex';
-import { type ImportFormat, recordImportEnded } from '../bookmarks/metrics';
+import { type ImportFormat, recordImportDuration } from '../bookmarks/metrics';
 import type { ImportStatus } from './models';
 import { removeUpload } from './uploads';
 
@@ -74,12 +74,7 @@ export async function failJob(knex: Knex, id: number, message: string): Promise<
     })
     .returning(['user_id', 'format', 'started_at', 'completed_at', 'file_path']);
   for (const row of rows) {
-    recordImportEnded(
-      row.user_id,
-      formatLabel(row.format),
-      'failed',
-      secondsSince(row.started_at, row.completed_at),
-    );
+    recordImportDuration(formatLabel(row.format), secondsSince(row.started_at, row.completed_at));
   }
   return rows.length > 0;
 }
@@ -128,12 +123,7 @@ export async function endJob(
   });
   if (!ended) return undefined;
   const { status, row } = ended;
-  recordImportEnded(
-    row.user_id,
-    formatLabel(row.format),
-    status,
-    secondsSince(row.started_at, row.completed_at),
-  );
+  recordImportDuration(formatLabel(row.format), secondsSince(row.started_at, row.completed_at));
   if (status === 'completed') await removeUpload(row.file_path);
   return status;
 }
@@ -147,12 +137,7 @@ export async function cancelJob(knex: Knex, id: number): Promise<boolean> {
     .returning(['user_id', 'format', 'started_at', 'completed_at', 'file_path']);
   const row = rows[0];
   if (!row) return false;
-  recordImportEnded(
-    row.user_id,
-    formatLabel(row.format),
-    'cancelled',
-    secondsSince(row.started_at, row.completed_at),
-  );
+  recordImportDuration(formatLabel(row.format), secondsSince(row.started_at, row.completed_at));
   await removeUpload(row.file_path);
   return true;
 }

@@ -2,29 +2,20 @@
  * Works through one import job: detect the format, then hand the file to the
  * import thread (thread-client.ts), which parses it and writes it batch by
  * batch, one transaction each, cursor included. This side keeps the job's
- * status and the metrics: each committed batch is counted as the thread
- * reports it, and the job ends here once every record is committed. Records
+ * status: the job ends here once every record is committed. (The database
+ * counts the records, from the job's counters that each batch commits.) Records
  * before the job's cursor were committed by an earlier run: the thread
  * re-reads them (to know which URLs the file already had) but never writes
  * them again.
  */
 import type { Knex } from 'knex';
-import {
-  adjustImportItemsInFlight,
-  type ImportFormat,
-  recordBookmarksCreated,
-  recordBookmarksUpdated,
-  recordImportItems,
-} from '../bookmarks/metrics';
 import { parseTags } from '../bookmarks/tags';
-import { recordModelWrites } from '../db/metrics';
 import type { Logger } from '../logging/logger';
 import { type Detected, detectFile, type FileFormat, ImportFileError } from './detect';
 import { endJob, failJob, type JobRow, startJob } from './lifecycle';
 import { type ImportThreadEvents, runImportThread } from './thread-client';
 import type { ThreadJob } from './thread-protocol';
 import { removeUpload } from './uploads';
-import type { BatchResult } from './writer';
 
 export interface ProcessDeps {
   readonly knex: Knex;
@@ -54,18 +45,13 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
   if (job.status !== 'processing') return;
   const log = deps.logger.child({ importJobId: job.id });
   if (job.resume_cursor > 0) log.info({ cursor: job.resume_cursor }, 'resuming import');
-  const progress = { counted: 0 };
   try {
     const detected = await detectFile(job.file_path);
     const end = await runImportThread(
       threadJob(job, detected, deps),
-      threadEvents(job, detected.format, deps, progress),
+      threadEvents(job, detected.format, deps),
       deps.signal,
-    ).finally(() => {
-      // Before the job's end is visible: whoever sees it completed sees the gauge back.
-      adjustImportItemsInFlight(-progress.counted);
-      progress.counted = 0;
-    });
+    );
     if (!end) {
       // Stopped: cancelled (then the upload goes) or ended by another worker.
       const now = await deps.knex('import_jobs').where('id', jobId).first('status');
@@ -80,8 +66,6 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
     const message = fileProblem(error);
     if (message === undefined) throw error;
     await failJob(deps.knex, jobId, message);
-  } finally {
-    adjustImportItemsInFlight(-progress.counted);
   }
 }
 
@@ -102,13 +86,8 @@ function threadJob(job: JobRow, detected: Detected, deps: ProcessDeps): ThreadJo
   };
 }
 
-/** The job row learns its format and size; each committed batch is counted. */
-function threadEvents(
-  job: JobRow,
-  format: FileFormat,
-  deps: ProcessDeps,
-  progress: { counted: number },
-): ImportThreadEvents {
+/** The job row learns its format and size. */
+function threadEvents(job: JobRow, format: FileFormat, deps: ProcessDeps): ImportThreadEvents {
   return {
     async ready({ total }) {
       await deps
@@ -120,13 +99,8 @@ function threadEvents(
           updated_at: deps.knex.fn.now(),
         });
     },
-    batch(result) {
-      // Tags are committed apart from their batch: counted whatever became of it.
-      recordModelWrites('tag', 'insert', result.tagsCreated);
-      if (result.kind !== 'written') return;
-      countBatch(job.user_id, format, result);
-      progress.counted += result.created + result.updated + result.skipped + result.failed;
-    },
+    // Committed batches are counted by the database (src/metrics/catalog.ts).
+    batch() {},
   };
 }
 
@@ -136,21 +110,4 @@ function fileProblem(error: unknown): string | undefined {
     return 'The uploaded file is no longer there: upload it again.';
   }
   return undefined;
-}
-
-/** Called once the batch has committed. */
-function countBatch(
-  userId: number,
-  format: ImportFormat,
-  result: BatchResult & { kind: 'written' },
-) {
-  recordImportItems(format, 'created', result.created);
-  recordImportItems(format, 'updated', result.updated);
-  recordImportItems(format, 'skipped', result.skipped);
-  recordImportItems(format, 'failed', result.failed);
-  if (result.created > 0) recordBookmarksCreated(userId, 'import', result.created);
-  if (result.updated > 0) recordBookmarksUpdated(userId, 'import_overwrite', result.updated);
-  recordModelWrites('bookmark', 'insert', result.created);
-  recordModelWrites('bookmark', 'update', result.updated);
-  adjustImportItemsInFlight(result.created + result.updated + result.skipped + result.failed);
 }
