@@ -25,11 +25,12 @@ export interface DatabaseMetricsRuntime {
   stop(): Promise<void>;
 }
 
-export function startDatabaseMetrics(deps: {
+/** Resolves after the first election, so a first scrape already has its answer. */
+export async function startDatabaseMetrics(deps: {
   readonly config: Config;
   readonly logger: Logger;
   readonly db: Database;
-}): DatabaseMetricsRuntime {
+}): Promise<DatabaseMetricsRuntime> {
   const { config, logger, db } = deps;
   const unobservePool = observeKnexPool(db.knex);
   const history = startHistoryFlusher({ knex: db.knex, logger });
@@ -51,6 +52,7 @@ export function startDatabaseMetrics(deps: {
       migrations: migrations.map(([name]) => name),
     },
   });
+  await reporter.tick();
   return {
     reporter,
     flushHistory: () => history.flush(),

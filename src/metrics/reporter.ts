@@ -160,7 +160,6 @@ export function startMetricsReporter(options: ReporterOptions): MetricsReporter 
   };
 
   const detach = databaseMetrics.attach(collect);
-  void tick();
   const timer = setInterval(() => void tick(), options.intervalMs);
   timer.unref();
   return {

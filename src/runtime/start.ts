@@ -94,7 +94,7 @@ export async function startProcess(
     }
     // Every long-running process takes part in the election of the one
     // reporter of the database metrics; stopped last, to keep the final history.
-    const databaseMetrics = startDatabaseMetrics({ config, logger, db });
+    const databaseMetrics = await startDatabaseMetrics({ config, logger, db });
     stops.push(() => databaseMetrics.stop());
     return {
       db,

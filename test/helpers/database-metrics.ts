@@ -31,3 +31,32 @@ export async function reportDatabaseMetrics(
   if (!reporter.isLeader()) throw new Error('the test process could not become the reporter');
   return reporter;
 }
+
+/**
+ * A counter as the database keeps it (totals + events not yet compacted):
+ * the value the reporter exports, summed over the series whose labels
+ * include `labels` (and, when given, of one user or feed).
+ */
+export async function databaseCounter(
+  knex: TestDatabase['knex'],
+  name: string,
+  labels: Record<string, string> = {},
+  ids: { readonly userId?: number; readonly feedId?: number } = {},
+): Promise<number> {
+  const { rows } = await knex.raw<{ rows: Array<{ value: number }> }>(
+    `SELECT coalesce(sum(value), 0)::float8 AS value FROM (
+       SELECT name, labels, user_id, feed_id, value FROM metric_totals
+       UNION ALL SELECT name, labels, user_id, feed_id, value FROM metric_events) t
+      WHERE name = ? AND labels @> ?::jsonb
+        AND (?::bigint IS NULL OR user_id = ?) AND (?::bigint IS NULL OR feed_id = ?)`,
+    [
+      name,
+      JSON.stringify(labels),
+      ids.userId ?? null,
+      ids.userId ?? null,
+      ids.feedId ?? null,
+      ids.feedId ?? null,
+    ],
+  );
+  return rows[0]?.value ?? 0;
+}

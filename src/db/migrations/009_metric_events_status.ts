@@ -44,6 +44,9 @@ export async function up(knex: Knex): Promise<void> {
       await knex.raw(`ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${name}`);
     }
   }
+  await knex.raw(`CREATE TRIGGER metric_feeds_poll AFTER UPDATE OF last_polled_at ON feeds
+    FOR EACH ROW EXECUTE FUNCTION metric_feed_poll()`);
+  await knex.raw('ALTER TABLE feeds ENABLE ALWAYS TRIGGER metric_feeds_poll');
   await knex.raw(SEED);
 }
 
@@ -53,8 +56,10 @@ export async function down(knex: Knex): Promise<void> {
       await knex.raw(`DROP TRIGGER IF EXISTS metric_${table}_${event} ON ${table}`);
     }
   }
+  await knex.raw('DROP TRIGGER IF EXISTS metric_feeds_poll ON feeds');
   await knex.raw(`DROP FUNCTION IF EXISTS metric_model_writes, metric_bookmark_writes,
-    metric_feed_writes, metric_feed_item_writes, metric_import_writes, metric_label`);
+    metric_feed_writes, metric_feed_poll, metric_feed_item_writes, metric_import_writes,
+    metric_label`);
   for (const table of ['metric_reporter', 'metric_rollups', 'metric_totals', 'metric_events']) {
     await knex.schema.dropTableIfExists(table);
   }
@@ -164,24 +169,28 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- A poll is an update that moves last_polled_at; its outcome is last_status.
 CREATE FUNCTION metric_feed_writes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO metric_events (name, labels, value)
     SELECT 'model_inserts', '{"model": "feed"}'::jsonb, count(*) FROM new_rows HAVING count(*) > 0;
   ELSIF TG_OP = 'UPDATE' THEN
-    INSERT INTO metric_events (name, labels, feed_id, value)
-    SELECT 'feed_polls', jsonb_build_object('status', coalesce(n.last_status, 'other')), n.id, count(*)
-      FROM new_rows n JOIN old_rows o ON o.id = n.id
-     WHERE n.last_polled_at IS DISTINCT FROM o.last_polled_at
-     GROUP BY n.id, n.last_status
-    UNION ALL
-    SELECT 'model_updates', '{"model": "feed"}'::jsonb, 0, count(*) FROM new_rows HAVING count(*) > 0;
+    INSERT INTO metric_events (name, labels, value)
+    SELECT 'model_updates', '{"model": "feed"}'::jsonb, count(*) FROM new_rows HAVING count(*) > 0;
   ELSE
     INSERT INTO metric_events (name, labels, value)
     SELECT 'model_deletes', '{"model": "feed"}'::jsonb, count(*) FROM old_rows HAVING count(*) > 0;
   END IF;
+  RETURN NULL;
+END $$;
+
+-- A poll is an update that writes last_polled_at (only polls write it); its
+-- outcome is last_status. Row-level: a poll writes one row, and a column
+-- trigger fires even when the time written equals the time there.
+CREATE FUNCTION metric_feed_poll() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO metric_events (name, labels, feed_id, value)
+  VALUES ('feed_polls', jsonb_build_object('status', coalesce(NEW.last_status, 'other')), NEW.id, 1);
   RETURN NULL;
 END $$;
 
