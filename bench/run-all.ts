@@ -29,6 +29,11 @@ const BENCHES: readonly Bench[] = [
   },
   { name: 'import', title: 'Import throughput', script: 'dist/bench/import/index.js' },
   {
+    name: 'counters',
+    title: 'Cost of counting writes in the database',
+    script: 'dist/bench/counters/index.js',
+  },
+  {
     name: 'startup',
     title: 'Startup (to the first 200 on /healthz)',
     script: 'dist/bench/startup/index.js',

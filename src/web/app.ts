@@ -9,6 +9,7 @@ import { badRequest, payloadTooLarge } from '../errors';
 import { exportRoutes } from '../exports/routes';
 import { feedRoutes } from '../feeds/routes';
 import { importRoutes } from '../imports/routes';
+import { recordRequestHistory } from '../status/request-history';
 import { userRoutes } from '../users/routes';
 import type { AppDeps, WebDeps } from './deps';
 import { authenticate } from './middleware/auth';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Koa {
   const web: WebDeps = { ...deps, render };
 
   app.use(serverRequestMetrics(new Set([config.metrics.path])));
+  app.use(recordRequestHistory(new Set([config.metrics.path, '/healthz', '/readyz'])));
   app.use(requestId());
   app.use(requestLog(logger, new Set([config.metrics.path, '/healthz', '/readyz'])));
   app.use(securityHeaders());
