@@ -13,6 +13,7 @@ export {
 export { Feed, FeedItem, FeedSubscription } from './models';
 export { exportOpml, importOpml, parseOpml } from './opml';
 export { FeedParseError, type ParsedFeed, parseFeedDocument } from './parser';
+export { canViewFeed } from './policies';
 export { queueFeedPolls, waitForJobs } from './polls';
 export { processFeed } from './processor';
 export { type RefreshDeps, type RefreshOutcome, refreshFeed } from './refresh';

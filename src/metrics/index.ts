@@ -18,6 +18,16 @@ export type { MetricsReporter } from './reporter';
 export { compactEvents } from './rollups';
 export { labelBookmarkWrites } from './write-context';
 
+/** A worker whose heartbeat is older than this is not counted as running. */
+export function workerStaleSeconds(config: Config): number {
+  return Math.ceil(config.worker.staleAfterMs / 1000);
+}
+
+/** An enabled feed this late for its poll is overdue: two poll intervals, at least 10 minutes. */
+export function feedOverdueSeconds(config: Config): number {
+  return Math.max(600, 2 * config.feeds.pollIntervalMinutes * 60);
+}
+
 export interface DatabaseMetricsRuntime {
   readonly reporter: MetricsReporter;
   /** Writes this process's history now (tests; a timer does it every minute). */
@@ -47,8 +57,8 @@ export async function startDatabaseMetrics(deps: {
     readings: {
       idLabels: config.metrics.idLabels,
       cardinalityLimit: config.metrics.cardinalityLimit,
-      workerStaleSeconds: Math.ceil(config.worker.staleAfterMs / 1000),
-      overdueSeconds: Math.max(600, 2 * config.feeds.pollIntervalMinutes * 60),
+      workerStaleSeconds: workerStaleSeconds(config),
+      overdueSeconds: feedOverdueSeconds(config),
       migrations: migrations.map(([name]) => name),
     },
   });

@@ -9,7 +9,7 @@ import { badRequest, payloadTooLarge } from '../errors';
 import { exportRoutes } from '../exports/routes';
 import { feedRoutes } from '../feeds/routes';
 import { importRoutes } from '../imports/routes';
-import { recordRequestHistory } from '../status/request-history';
+import { recordRequestHistory, statusRoutes } from '../status';
 import { userRoutes } from '../users/routes';
 import type { AppDeps, WebDeps } from './deps';
 import { authenticate } from './middleware/auth';
@@ -38,6 +38,7 @@ function domainRouters(deps: WebDeps): Router[] {
     bookmarkListRoutes(deps),
     apiRoutes(deps),
     feedRoutes(deps),
+    statusRoutes(deps),
   ];
 }
 
