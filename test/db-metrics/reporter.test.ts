@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logging/logger';
 import { databaseMetrics } from '../../src/metrics';
 import { type MetricsReporter, startMetricsReporter } from '../../src/metrics/reporter';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { cutReporterSession } from '../helpers/database-metrics';
 
 let db: TestDatabase;
 test.before(async () => {
@@ -76,16 +77,7 @@ test.serial(
     t.is(value(metrics, 'model_inserts'), 2);
 
     // Cut the reporter's session, as a PostgreSQL restart or a failover would.
-    const { rows } = await db.knex.raw<{ rows: Array<{ ok: boolean }> }>(
-      `SELECT pg_terminate_backend(pid) AS ok FROM pg_locks
-      WHERE locktype = 'advisory' AND objsubid = 1 AND granted
-        AND ((classid::bigint << 32) | objid::bigint) = 7215904311
-        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    );
-    t.deepEqual(
-      rows.map((r) => r.ok),
-      [true],
-    );
+    t.is(await cutReporterSession(db.knex), 1, 'the reporter held the lock on one session');
     await db.knex('feeds').where('url', 'https://a.example/f').update({ disabled: true });
     t.deepEqual(await collected(), [], 'nothing is reported while nobody proves the lock');
     t.false(leader.isLeader());

@@ -1,5 +1,6 @@
 import { migrations } from '../../src/db/migrations';
 import { createLogger } from '../../src/logging/logger';
+import { REPORTER_LOCK_KEY } from '../../src/metrics/readings';
 import { type MetricsReporter, startMetricsReporter } from '../../src/metrics/reporter';
 import type { TestDatabase } from './database';
 
@@ -59,4 +60,20 @@ export async function databaseCounter(
     ],
   );
   return rows[0]?.value ?? 0;
+}
+
+/**
+ * Terminates the session that holds the metrics reporter's advisory lock on
+ * `db` (as a PostgreSQL restart or a failover would end it); answers how many
+ * sessions were ended (1 when a reporter held the lock).
+ */
+export async function cutReporterSession(knex: TestDatabase['knex']): Promise<number> {
+  const { rows } = await knex.raw<{ rows: Array<{ ok: boolean }> }>(
+    `SELECT pg_terminate_backend(pid) AS ok FROM pg_locks
+      WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+        AND ((classid::bigint << 32) | objid::bigint) = ?
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [REPORTER_LOCK_KEY],
+  );
+  return rows.filter((row) => row.ok).length;
 }
