@@ -37,15 +37,23 @@ export interface ReadingRow {
 
 /** $1 holder name, $2 lock key, $3 stale seconds, $4 overdue seconds, $5 migrations. */
 export function readingStatement(idLabels: boolean): string {
+  // Without ids, the totals per label set: a few hundred rows, whatever the
+  // number of users and feeds. With them, the totals per user and feed.
   const ids = idLabels
     ? {
+        totals: 'SELECT name, labels, user_id, feed_id, value FROM metric_owner_totals',
         user: 'CASE WHEN u.id IS NULL THEN 0 ELSE e.user_id END',
         feed: 'CASE WHEN f.id IS NULL THEN 0 ELSE e.feed_id END',
         joins:
           'LEFT JOIN users u ON u.id = e.user_id AND e.user_id <> 0 ' +
           'LEFT JOIN feeds f ON f.id = e.feed_id AND e.feed_id <> 0',
       }
-    : { user: '0', feed: '0', joins: '' };
+    : {
+        totals: 'SELECT name, labels, 0::bigint, 0::bigint, value FROM metric_totals',
+        user: '0',
+        feed: '0',
+        joins: '',
+      };
   const proven = 'AND (SELECT ok FROM proven)';
   return `
 WITH proof AS (
@@ -57,7 +65,7 @@ WITH proof AS (
   RETURNING counting_since
 ), proven AS (SELECT count(*) > 0 AS ok, max(counting_since) AS since FROM proof),
 events AS (
-  SELECT name, labels, user_id, feed_id, value FROM metric_totals
+  ${ids.totals}
   UNION ALL
   SELECT name, labels, user_id, feed_id, value FROM metric_events
 )

@@ -2,8 +2,8 @@
  * The history behind /status, in metric_rollups: one row per metric, label
  * set, user and minute (resolution 60) or hour (3600).
  *
- * - compactEvents moves the triggers' events into the running totals and the
- *   rollups, in one statement: a counter read (totals + events) sees each
+ * - compactEvents moves the triggers' events into the running totals (per
+ *   label set, and per user and feed) and the rollups, in one statement: a counter read (totals + events) sees each
  *   event exactly once whenever it runs, and two compactions at once cannot
  *   both move one row.
  * - writeRollups adds what a process measured itself (HTTP, durations, job
@@ -50,11 +50,15 @@ WITH moved AS (
   ON CONFLICT (name, resolution, bucket, labels, user_id)
   DO UPDATE SET value = metric_rollups.value + excluded.value
 ), totals AS (
-  INSERT INTO metric_totals (name, labels, user_id, feed_id, value)
+  INSERT INTO metric_totals (name, labels, value)
+  SELECT name, labels, sum(value) FROM moved GROUP BY name, labels
+  ON CONFLICT (name, labels) DO UPDATE SET value = metric_totals.value + excluded.value
+), owner_totals AS (
+  INSERT INTO metric_owner_totals (name, labels, user_id, feed_id, value)
   SELECT name, labels, user_id, feed_id, sum(value)
     FROM moved GROUP BY name, labels, user_id, feed_id
   ON CONFLICT (name, labels, user_id, feed_id)
-  DO UPDATE SET value = metric_totals.value + excluded.value
+  DO UPDATE SET value = metric_owner_totals.value + excluded.value
 )
 SELECT count(*)::int AS moved FROM moved`;
 

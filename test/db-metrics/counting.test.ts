@@ -164,6 +164,12 @@ test.serial(
     const pending = await db.knex('metric_events').count<{ n: string }[]>('* as n');
     t.is(Number(pending[0]!.n), 0, 'every event moved');
     t.is(await counter('model_inserts', { model: 'bookmark' }), before + 300);
+    const aggregate = await db
+      .knex('metric_totals')
+      .where({ name: 'model_inserts' })
+      .whereRaw(`labels = '{"model": "bookmark"}'`)
+      .first('value');
+    t.is(Number(aggregate.value), before + 300, 'the totals per label set agree');
     // The rollups hold the same events: per minute and per hour, each sums to the total.
     for (const resolution of [60, 3600]) {
       const { rows } = await db.knex.raw<{ rows: Array<{ value: number }> }>(

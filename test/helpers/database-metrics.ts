@@ -46,7 +46,7 @@ export async function databaseCounter(
 ): Promise<number> {
   const { rows } = await knex.raw<{ rows: Array<{ value: number }> }>(
     `SELECT coalesce(sum(value), 0)::float8 AS value FROM (
-       SELECT name, labels, user_id, feed_id, value FROM metric_totals
+       SELECT name, labels, user_id, feed_id, value FROM metric_owner_totals
        UNION ALL SELECT name, labels, user_id, feed_id, value FROM metric_events) t
       WHERE name = ? AND labels @> ?::jsonb
         AND (?::bigint IS NULL OR user_id = ?) AND (?::bigint IS NULL OR feed_id = ?)`,

@@ -9,9 +9,11 @@ import type { Knex } from 'knex';
  *   update of a shared row), in the same transaction as the change. CLI
  *   writes, imports, cascades and rolled-back transactions are therefore
  *   counted exactly as committed.
- * - `metric_totals`: running totals. One elected process moves the events
- *   into them (and into `metric_rollups`) in one statement; the exported
- *   counter is totals + events not yet moved, read in one snapshot.
+ * - `metric_totals`: running totals per metric and label set, and
+ *   `metric_owner_totals` the same per user and feed (read only when ids are
+ *   exported: it has a row per feed and status). One elected process moves
+ *   the events into them (and into `metric_rollups`) in one statement; the
+ *   exported counter is totals + events not yet moved, read in one snapshot.
  * - `metric_rollups`: per-minute and per-hour history for the status page.
  * - `metric_reporter`: when the single reporting process last exported, so a
  *   new reporter waits until the old one's series are stale in Prometheus.
@@ -60,7 +62,13 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw(`DROP FUNCTION IF EXISTS metric_model_writes, metric_bookmark_writes,
     metric_feed_writes, metric_feed_poll, metric_feed_item_writes, metric_import_writes,
     metric_label`);
-  for (const table of ['metric_reporter', 'metric_rollups', 'metric_totals', 'metric_events']) {
+  for (const table of [
+    'metric_reporter',
+    'metric_rollups',
+    'metric_owner_totals',
+    'metric_totals',
+    'metric_events',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
   await knex.schema.alterTable('users', (t) => {
@@ -90,10 +98,15 @@ CREATE TABLE metric_events (
 CREATE TABLE metric_totals (
   name text NOT NULL,
   labels jsonb NOT NULL,
+  value bigint NOT NULL,
+  PRIMARY KEY (name, labels)
+);
+CREATE TABLE metric_owner_totals (
+  name text NOT NULL,
+  labels jsonb NOT NULL,
   user_id bigint NOT NULL,
   feed_id bigint NOT NULL,
   value bigint NOT NULL,
-  started_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (name, labels, user_id, feed_id)
 );
 CREATE TABLE metric_rollups (
@@ -243,7 +256,7 @@ END $$;
  * so that inserts - deletes = rows holds from the first scrape.
  */
 const SEED = `
-INSERT INTO metric_totals (name, labels, user_id, feed_id, value)
+INSERT INTO metric_owner_totals (name, labels, user_id, feed_id, value)
 SELECT 'model_inserts', jsonb_build_object('model', m.model), 0, 0, m.n
   FROM (SELECT 'user' AS model, count(*) AS n FROM users
         UNION ALL SELECT 'tag', count(*) FROM tags
@@ -251,9 +264,11 @@ SELECT 'model_inserts', jsonb_build_object('model', m.model), 0, 0, m.n
         UNION ALL SELECT 'feed', count(*) FROM feeds
         UNION ALL SELECT 'feed_item', count(*) FROM feed_items) m
  WHERE m.n > 0;
-INSERT INTO metric_totals (name, labels, user_id, feed_id, value)
+INSERT INTO metric_owner_totals (name, labels, user_id, feed_id, value)
 SELECT 'bookmarks_created', '{"source": "other"}', owner_id, 0, count(*)
   FROM bookmarks GROUP BY owner_id;
-INSERT INTO metric_totals (name, labels, user_id, feed_id, value)
+INSERT INTO metric_owner_totals (name, labels, user_id, feed_id, value)
 SELECT 'feed_items_discovered', '{}', 0, feed_id, count(*) FROM feed_items GROUP BY feed_id;
+INSERT INTO metric_totals (name, labels, value)
+SELECT name, labels, sum(value) FROM metric_owner_totals GROUP BY name, labels;
 `;
