@@ -34,7 +34,7 @@ export async function canCheckKeysSetWise(client: pg.Client): Promise<boolean> {
       text: `SELECT has_parameter_privilege('session_replication_role', 'SET') AS allowed,
              (SELECT count(*)::int FROM pg_trigger
                WHERE tgrelid IN ('bookmarks'::regclass, 'bookmark_tags'::regclass)
-                 AND NOT tgisinternal) AS triggers,
+                 AND NOT tgisinternal AND tgenabled = 'O') AS triggers,
              (SELECT string_agg(k, ',' ORDER BY k) FROM (
                 SELECT c.conrelid::regclass || '.' || a.attname || '>' || c.confrelid::regclass AS k
                   FROM pg_constraint c

@@ -97,14 +97,19 @@ test.serial(
     );
     t.is(truth, registrations);
 
-    await eventually(async () => (await promSum('model_inserts_total{model="user"}')) === truth);
-    t.is(await promSum('model_inserts_total{model="user"}'), truth);
-    t.is(
-      await promSum(
+    // The counter comes from the reporting process, the requests from the web
+    // processes: wait for both to be scraped.
+    const registered = () =>
+      promSum(
         'http_server_request_duration_seconds_count{http_route="/auth/register",http_request_method="POST"}',
-      ),
-      registrations,
+      );
+    await eventually(
+      async () =>
+        (await promSum('model_inserts_total{model="user"}')) === truth &&
+        (await registered()) === registrations,
     );
+    t.is(await promSum('model_inserts_total{model="user"}'), truth);
+    t.is(await registered(), registrations);
     // Each web process served some of them; the database counted them, and
     // one process reports its count: one series, not one per process.
     const perInstance = await prometheus.query('model_inserts_total{model="user"}');
