@@ -34,6 +34,11 @@ const BENCHES: readonly Bench[] = [
     script: 'dist/bench/reader/index.js',
   },
   {
+    name: 'counters',
+    title: 'Cost of counting writes in the database',
+    script: 'dist/bench/counters/index.js',
+  },
+  {
     name: 'startup',
     title: 'Startup (to the first 200 on /healthz)',
     script: 'dist/bench/startup/index.js',

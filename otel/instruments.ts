@@ -1,7 +1,9 @@
 /**
- * Instrument helpers for the domains' metrics.ts files. They never throw into
- * the app (the OTel spec's rule, which prom-client breaks), drop id labels when
- * METRICS_ID_LABELS=false, and give second-shaped buckets to `s` histograms.
+ * Instrument helpers for the domains' metrics.ts files: what one process
+ * measures about itself. They never throw into the app (the OTel spec's
+ * rule, which prom-client breaks), drop id labels unless METRICS_ID_LABELS is
+ * on, start counters at 0 for their known label sets, and give second-shaped
+ * buckets to `s` histograms.
  */
 import { type Attributes, metrics, type ObservableResult } from '@opentelemetry/api';
 import { version } from '../src/version';
@@ -40,6 +42,14 @@ export interface InstrumentSpec<A extends string> {
   readonly labels: readonly A[];
 }
 
+export interface CounterSpec<A extends string> extends InstrumentSpec<A> {
+  /**
+   * Label sets known in advance: each series exists at 0 from the start, so
+   * rate() and increase() see the first event (a series born at 1 hides it).
+   */
+  readonly known?: readonly Record<A, string>[];
+}
+
 export interface SafeCounter<A extends string> {
   add(value: number, attributes: Record<A, string | number>): void;
 }
@@ -48,17 +58,19 @@ export interface SafeHistogram<A extends string> {
   record(value: number, attributes: Record<A, string | number>): void;
 }
 
-export function createCounter<A extends string>(spec: InstrumentSpec<A>): SafeCounter<A> {
+export function createCounter<A extends string>(spec: CounterSpec<A>): SafeCounter<A> {
   const counter = meter().createCounter(spec.name, {
     description: spec.description,
     unit: spec.unit ?? '',
   });
-  return {
+  const safe: SafeCounter<A> = {
     add(value, attributes) {
       if (!Number.isFinite(value) || value < 0) return;
       guard(spec.name, () => counter.add(value, shape(attributes)));
     },
   };
+  for (const attributes of spec.known ?? []) safe.add(0, attributes);
+  return safe;
 }
 
 export function createSecondsHistogram<A extends string>(
@@ -77,44 +89,27 @@ export function createSecondsHistogram<A extends string>(
   };
 }
 
-export interface SafeUpDownCounter<A extends string> {
-  add(value: number, attributes: Record<A, string | number>): void;
-}
-
-export function createUpDownCounter<A extends string>(
-  spec: InstrumentSpec<A>,
-): SafeUpDownCounter<A> {
-  const counter = meter().createUpDownCounter(spec.name, {
-    description: spec.description,
-    unit: spec.unit ?? '',
-  });
-  return {
-    add(value, attributes) {
-      if (!Number.isFinite(value)) return;
-      guard(spec.name, () => counter.add(value, shape(attributes)));
-    },
-  };
-}
-
-export interface GaugeReading<A extends string> {
+export interface Reading<A extends string> {
   readonly value: number;
   readonly attributes: Record<A, string | number>;
 }
 
 /**
- * An observable gauge whose callback never throws: a failing reading is
- * reported to the SDK as an error (so the scrape fails loudly) only through
- * `readings` throwing, which the SDK catches.
+ * An observable up-down counter (a value that rises and falls, summed across
+ * processes: connections in use, say) read at each collection. A `readings`
+ * that throws is reported to the SDK, which fails that collection loudly.
+ * Only for values each process owns: what describes the shared database goes
+ * through src/metrics (one reporter), never through an observable here.
  */
-export function createObservableGauge<A extends string>(
+export function createObservableUpDownCounter<A extends string>(
   spec: InstrumentSpec<A>,
-  readings: () => readonly GaugeReading<A>[],
+  readings: () => readonly Reading<A>[],
 ): void {
-  const gauge = meter().createObservableGauge(spec.name, {
+  const counter = meter().createObservableUpDownCounter(spec.name, {
     description: spec.description,
     unit: spec.unit ?? '',
   });
-  gauge.addCallback((result: ObservableResult) => {
+  counter.addCallback((result: ObservableResult) => {
     for (const reading of readings()) result.observe(reading.value, shape(reading.attributes));
   });
 }

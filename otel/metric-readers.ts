@@ -7,7 +7,9 @@
  * certificates and temporality preference from the environment themselves.
  *
  * Every reader applies METRICS_CARDINALITY_LIMIT to the instruments that
- * have no view (otel/views.ts covers the others).
+ * have no view (otel/views.ts covers the others), and every reader takes
+ * the database metrics (otel/database-metrics.ts), which the SDK does not
+ * aggregate: a producer can only be given to a reader when it is built.
  */
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
@@ -18,6 +20,7 @@ import {
   PeriodicExportingMetricReader,
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
+import { databaseMetrics } from './database-metrics';
 import { PrometheusPullReader } from './prometheus';
 import type { OtlpProtocol, TelemetrySettings } from './settings';
 import { ConventionUnitsExporter } from './units';
@@ -62,6 +65,7 @@ function periodic(
     exportIntervalMillis: settings.metricExportIntervalMs,
     exportTimeoutMillis: settings.metricExportTimeoutMs,
     cardinalityLimits: { default: options.cardinalityLimit },
+    metricProducers: [databaseMetrics],
   });
 }
 

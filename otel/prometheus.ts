@@ -19,6 +19,7 @@ import {
   type MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { databaseMetrics } from './database-metrics';
 import { withConventionUnits } from './units';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -36,6 +37,7 @@ export class PrometheusPullReader extends PrometheusExporter {
   ) {
     super({
       preventServerStart: true,
+      metricProducers: [databaseMetrics],
       withoutScopeInfo: !options.scopeLabels,
       withoutTargetInfo: !options.targetInfo,
     });

@@ -5,8 +5,7 @@
  * login throttle so a borrowed session cannot guess it.
  */
 import fs from 'node:fs/promises';
-import { Bookmark, recordBookmarksDeleted, Tag } from '../bookmarks';
-import { afterCommit } from '../db/after-commit';
+import { Bookmark, Tag } from '../bookmarks';
 import { notFound, tooManyRequests, validationFailed } from '../errors';
 import { Profile, User, updateBio } from '../users';
 import { verifyPassword } from '../users/passwords';
@@ -58,8 +57,8 @@ export async function changeEmail(input: {
 /**
  * Deletes the user and everything they own: bookmarks and their tags, API
  * tokens, profile, feed subscriptions, import jobs (cascading from the user
- * row) and the uploaded import files. Bookmarks and tags are deleted as
- * queries of their own so that their row counters stay true.
+ * row) and the uploaded import files. The database counts every row that
+ * goes, cascades included (migration 009's triggers).
  */
 export async function deleteAccount(input: {
   userId: number;
@@ -74,10 +73,9 @@ export async function deleteAccount(input: {
     const files: string[] = await trx('import_jobs')
       .where({ user_id: input.userId })
       .pluck('file_path');
-    const bookmarks = await Bookmark.query(trx).delete().where({ owner_id: input.userId });
+    await Bookmark.query(trx).delete().where({ owner_id: input.userId });
     await Tag.query(trx).delete().where({ owner_id: input.userId });
     await User.query(trx).deleteById(input.userId);
-    afterCommit(trx, () => recordBookmarksDeleted(input.userId, bookmarks));
     return files;
   });
   await Promise.all(uploads.map((file) => fs.rm(file, { force: true })));

@@ -4,8 +4,7 @@
  * that are not the owner's (or no longer exist) are left out and counted.
  */
 import type { Knex } from 'knex';
-import { afterCommit } from '../db/after-commit';
-import { recordBookmarksDeleted, recordBookmarksUpdated } from './metrics';
+import { labelBookmarkWrites } from '../metrics/write-context';
 import { Bookmark } from './models';
 import { type BookmarkRecord, type BookmarkRow, selectBookmarkRows, toRecords } from './records';
 import type { BulkAction } from './schemas';
@@ -71,25 +70,24 @@ export async function bulkEditBookmarks(input: {
 
     if (action === 'delete') {
       const deleted = await Bookmark.query(trx).delete().whereIn('id', ids);
-      afterCommit(trx, () => recordBookmarksDeleted(ownerId, deleted));
       return outcome(deleted);
     }
     if (action === 'private' || action === 'public') {
       const makePrivate = action === 'private';
+      await labelBookmarkWrites(trx, { operation: 'edit' });
       const changed = await Bookmark.query(trx)
         .patch({ private: makePrivate })
         .whereIn('id', ids)
         .where('private', !makePrivate);
-      afterCommit(trx, () => recordBookmarksUpdated(ownerId, 'edit', changed));
       return outcome(changed);
     }
+    await labelBookmarkWrites(trx, { operation: 'tags' });
     const tags = [...input.tags];
     const changedIds =
       action === 'tag'
         ? await addTags(trx, ownerId, ids, tags)
         : await removeTags(trx, ownerId, ids, tags);
     await touch(trx, changedIds);
-    afterCommit(trx, () => recordBookmarksUpdated(ownerId, 'tags', changedIds.length));
     return outcome(changedIds.length);
   });
 }

@@ -6,9 +6,6 @@ export { filtersFrom, pageLinks } from './list-params';
 export { renderMarkdown } from './markdown';
 export {
   type BookmarkSource,
-  recordBookmarksCreated,
-  recordBookmarksDeleted,
-  recordBookmarksUpdated,
   recordUnfurl,
   type UnfurlStatus,
   type UpdateOperation,

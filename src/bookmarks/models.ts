@@ -1,4 +1,4 @@
-import { BaseModel, CountedModel } from '../db/base-model';
+import { BaseModel } from '../db/base-model';
 import { User } from '../users/models';
 
 export interface UnfurlMetadata {
@@ -11,7 +11,7 @@ export interface UnfurlMetadata {
   error?: string;
 }
 
-export class Tag extends CountedModel('tag') {
+export class Tag extends BaseModel {
   static override tableName = 'tags';
   id!: number;
   owner_id!: number;
@@ -21,7 +21,7 @@ export class Tag extends CountedModel('tag') {
   updated_at!: Date;
 }
 
-export class Bookmark extends CountedModel('bookmark') {
+export class Bookmark extends BaseModel {
   static override tableName = 'bookmarks';
   id!: number;
   owner_id!: number;

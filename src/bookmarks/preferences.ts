@@ -4,8 +4,6 @@
  * the person themselves.
  */
 import type { Knex } from 'knex';
-import { afterCommit } from '../db/after-commit';
-import { recordModelWrites } from '../db/metrics';
 import { Bookmark } from './models';
 
 export interface BookmarkPreferences {
@@ -35,7 +33,6 @@ export async function setBookmarkPreferences(input: {
         bookmarks_private_by_default: input.preferences.privateByDefault,
         updated_at: trx.fn.now(),
       });
-    afterCommit(trx, () => recordModelWrites('user', 'update', rows));
     return rows > 0;
   });
 }

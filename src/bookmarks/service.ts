@@ -1,20 +1,18 @@
 /**
- * Writing bookmarks. Each write is one transaction: the row, its tags, the
- * unfurl job and (after commit) the metrics. Saving a URL the owner already
- * has — same unique_hash — updates that bookmark instead of adding another.
+ * Writing bookmarks. Each write is one transaction: the row, its tags and the
+ * unfurl job. The database counts the writes (docs/metrics.md); each
+ * transaction labels them first, with where they came from or what changed.
+ * Saving a URL the owner already has — same unique_hash — updates that
+ * bookmark instead of adding another.
  */
 import type { Knex } from 'knex';
-import { afterCommit } from '../db/after-commit';
-import { recordModelWrites } from '../db/metrics';
 import { conflict, validationFailed } from '../errors';
 import { addJob } from '../jobs';
 import {
   type BookmarkSource,
-  recordBookmarksCreated,
-  recordBookmarksDeleted,
-  recordBookmarksUpdated,
+  labelBookmarkWrites,
   type UpdateOperation,
-} from './metrics';
+} from '../metrics/write-context';
 import { Bookmark } from './models';
 import { authorizeEdit, authorizeView, type Viewer } from './policies';
 import { getBookmarkPreferences } from './preferences';
@@ -105,10 +103,6 @@ async function insertBookmark(
   if (!row) return undefined;
   await setBookmarkTags(trx, { bookmarkId: row.id, ownerId, names: fields.tags ?? [] });
   await queueUnfurl(trx, row.id);
-  afterCommit(trx, () => {
-    recordModelWrites('bookmark', 'insert', 1);
-    recordBookmarksCreated(ownerId, input.source);
-  });
   return row.id;
 }
 
@@ -142,6 +136,7 @@ export async function createOrUpdateBookmark(input: {
   const { ownerId, fields } = input;
   return translateConflicts(() =>
     Bookmark.transaction(async (trx) => {
+      await labelBookmarkWrites(trx, { source: input.source });
       const found = await lockOrInsert(trx, { ownerId, url, hash, fields, source: input.source });
       if (found.created) return { bookmark: (await loadRecord(trx, found.id))!, created: true };
       await applyChanges(trx, found.row, { ...fields, url: undefined }, 'resave');
@@ -173,6 +168,7 @@ export async function addBookmark(input: {
   return translateConflicts(() =>
     Bookmark.transaction(async (trx): Promise<AddOutcome> => {
       const { fields, source } = input;
+      await labelBookmarkWrites(trx, { source });
       const found = await lockOrInsert(trx, { ownerId, url, hash, fields, source });
       if (found.created) return { kind: 'created', bookmark: (await loadRecord(trx, found.id))! };
       const before = (await loadRecord(trx, found.row.id))!;
@@ -233,11 +229,11 @@ async function applyChanges(
   const fieldsChanged = Object.keys(patch).length > 0;
   if (!fieldsChanged && !tagsChanged) return false;
 
+  const operation: UpdateOperation = kind === 'resave' ? 'resave' : fieldsChanged ? 'edit' : 'tags';
+  await labelBookmarkWrites(trx, { operation });
   // Always a row update, even for tags only: updated_at says when it last changed.
   await Bookmark.query(trx).patch(patch).where('id', row.id);
   if (urlChanged) await queueUnfurl(trx, row.id);
-  const operation: UpdateOperation = kind === 'resave' ? 'resave' : fieldsChanged ? 'edit' : 'tags';
-  afterCommit(trx, () => recordBookmarksUpdated(row.owner_id, operation));
   return true;
 }
 
@@ -271,7 +267,6 @@ export async function deleteBookmark(input: { readonly actor: Viewer; readonly i
     const row = await Bookmark.query(trx).findById(input.id).forUpdate();
     authorizeEdit(input.actor, row && guard(row));
     await Bookmark.query(trx).deleteById(input.id);
-    afterCommit(trx, () => recordBookmarksDeleted(row!.owner_id));
   });
 }
 

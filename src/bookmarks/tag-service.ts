@@ -5,10 +5,9 @@
  * updated_at moves and they count as `tags` updates.
  */
 import type { Knex } from 'knex';
-import { afterCommit } from '../db/after-commit';
 import { notFound } from '../errors';
+import { labelBookmarkWrites } from '../metrics/write-context';
 import type { Page } from './list';
-import { recordBookmarksUpdated } from './metrics';
 import { Bookmark, Tag } from './models';
 
 export interface OwnTag {
@@ -107,6 +106,7 @@ export async function renameTag(input: {
     return { kind: 'unchanged' };
   }
   return Bookmark.transaction(async (trx): Promise<RenameOutcome> => {
+    await labelBookmarkWrites(trx, { operation: 'tags' });
     const locked = await lockTags(trx, ownerId, [from, to]);
     const source = locked.find((tag) => tag.name === from);
     const target = locked.find((tag) => tag.name === to);
@@ -121,7 +121,6 @@ export async function renameTag(input: {
     const count = await touchBookmarksTagged(trx, source.id);
     if (!target) {
       await Tag.query(trx).patch({ name: to, updated_at: new Date() }).where('id', source.id);
-      afterCommit(trx, () => recordBookmarksUpdated(ownerId, 'tags', count));
       return { kind: 'renamed', count };
     }
     await trx.raw(
@@ -131,7 +130,6 @@ export async function renameTag(input: {
       [target.id, source.id],
     );
     await Tag.query(trx).deleteById(source.id); // its links go with it (ON DELETE CASCADE)
-    afterCommit(trx, () => recordBookmarksUpdated(ownerId, 'tags', count));
     return { kind: 'merged', count };
   });
 }
@@ -139,11 +137,11 @@ export async function renameTag(input: {
 /** Deletes the owner's tag; its bookmarks stay. Answers how many carried it. */
 export async function deleteTag(input: { ownerId: number; name: string }): Promise<number> {
   return Bookmark.transaction(async (trx) => {
+    await labelBookmarkWrites(trx, { operation: 'tags' });
     const [tag] = await lockTags(trx, input.ownerId, [input.name]);
     if (!tag) throw notFound(`You have no tag “${input.name}”.`);
     const count = await touchBookmarksTagged(trx, tag.id);
     await Tag.query(trx).deleteById(tag.id);
-    afterCommit(trx, () => recordBookmarksUpdated(input.ownerId, 'tags', count));
     return count;
   });
 }

@@ -3,8 +3,6 @@
  * tag rows in one statement and rewrites the links in two, whatever the count.
  */
 import type { Knex } from 'knex';
-import { afterCommit } from '../db/after-commit';
-import { recordModelWrites } from '../db/metrics';
 
 /** Makes the bookmark's tags exactly `names`; answers whether anything changed. */
 export async function setBookmarkTags(
@@ -41,12 +39,10 @@ export async function upsertTags(
   if (names.length === 0) return [];
   // Sorted, so two saves by one owner lock new tag rows in the same order.
   const sorted = [...new Set(names)].sort();
-  const inserted: Array<{ id: number }> = await trx('tags')
+  await trx('tags')
     .insert(sorted.map((name) => ({ owner_id: ownerId, name })))
     .onConflict(['owner_id', 'name'])
-    .ignore()
-    .returning('id');
-  afterCommit(trx, () => recordModelWrites('tag', 'insert', inserted.length));
+    .ignore();
   const rows: Array<{ id: number }> = await trx('tags')
     .where('owner_id', ownerId)
     .whereIn('name', sorted)

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../config';
 import { AppError } from '../errors';
 import { createLogger } from '../logging/logger';
 import { StartupError } from '../runtime/startup-error';
+import { userAdmin, userAdminHelp } from './commands/admin';
 import { feedsAdd, feedsAddHelp, feedsPoll, feedsPollHelp } from './commands/feeds';
 import { importCommand, importHelp } from './commands/import';
 import { testMetrics, testMetricsHelp } from './commands/test-metrics';
@@ -41,6 +42,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   'user:disable': { run: userDisable, help: userDisableHelp },
   'user:enable': { run: userEnable, help: userEnableHelp },
   'token:create': { run: tokenCreate, help: tokenCreateHelp },
+  'user:admin': { run: userAdmin, help: userAdminHelp },
   import: { run: importCommand, help: importHelp },
   'test-metrics': { run: testMetrics, help: testMetricsHelp },
   'feeds:poll': { run: feedsPoll, help: feedsPollHelp },

@@ -51,8 +51,10 @@ export interface Config {
     readonly durationBuckets: readonly number[];
     readonly scopeLabels: boolean;
     readonly targetInfo: boolean;
-    /** How often the one reporting process re-reads database gauges. */
+    /** How often the metrics reporter runs its election and keeps the history. */
     readonly databaseGaugeIntervalMs: number;
+    /** A new metrics reporter waits this long after the last one exported. */
+    readonly reporterHandoverSeconds: number;
   };
   readonly fetch: {
     readonly allowPrivateNetworks: boolean;
@@ -69,6 +71,12 @@ export interface Config {
   readonly reader: {
     /** A feed polled this recently is not polled again by "Poll now". */
     readonly pollNowMinIntervalSeconds: number;
+  };
+  readonly status: {
+    /** Per-hour history is kept this many days (the 30-day charts). */
+    readonly historyDays: number;
+    /** Per-minute history is kept this many hours (the 24-hour charts). */
+    readonly minuteHistoryHours: number;
   };
   readonly imports: {
     readonly maxBytes: number;
@@ -135,13 +143,14 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
       host: r.string('OTEL_EXPORTER_PROMETHEUS_HOST', host),
       authToken: r.optionalString('METRICS_AUTH_TOKEN', { minLength: 16 }),
       allowedNetworks: r.cidrList('METRICS_ALLOWED_NETWORKS'),
-      idLabels: r.bool('METRICS_ID_LABELS', true),
+      idLabels: r.bool('METRICS_ID_LABELS', false),
       cardinalityLimit: r.int('METRICS_CARDINALITY_LIMIT', 2000, { min: 10, max: 1_000_000 }),
       durationBuckets: r.numberList('METRICS_DURATION_BUCKETS', DEFAULT_DURATION_BUCKETS),
       scopeLabels: r.bool('METRICS_SCOPE_LABELS', false),
       targetInfo: r.bool('METRICS_TARGET_INFO', true),
       databaseGaugeIntervalMs:
         r.int('METRICS_DATABASE_GAUGE_INTERVAL', 15, { min: 1, max: 3600 }) * 1000,
+      reporterHandoverSeconds: r.int('METRICS_REPORTER_HANDOVER', 60, { min: 0, max: 3600 }),
     },
     fetch: {
       allowPrivateNetworks: r.bool('FETCH_ALLOW_PRIVATE_NETWORKS', false),
@@ -160,6 +169,10 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
     },
     reader: {
       pollNowMinIntervalSeconds: r.int('READER_POLL_NOW_MIN_INTERVAL', 30, { min: 0, max: 86_400 }),
+    },
+    status: {
+      historyDays: r.int('STATUS_HISTORY_DAYS', 35, { min: 1, max: 3660 }),
+      minuteHistoryHours: r.int('STATUS_MINUTE_HISTORY_HOURS', 48, { min: 1, max: 24 * 31 }),
     },
     imports: {
       maxBytes: r.bytes('IMPORT_MAX_BYTES', 50 * 1024 * 1024),

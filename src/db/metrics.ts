@@ -1,28 +1,122 @@
-import { createCounter } from '../../otel/instruments';
+/**
+ * knex's connection pool (tarn) as the OpenTelemetry semantic conventions
+ * name it: `db.client.connection.*` (the count: see below). instrumentation-pg reports pg.Pool
+ * pools (graphile-worker's) under the same names; knex keeps its own pool,
+ * which nothing else sees. Per process, so a sum across processes is the
+ * number of connections the app holds.
+ *
+ * Rows written are not counted here: the database counts them itself
+ * (migration 009, src/metrics/catalog.ts).
+ */
+import type { Knex } from 'knex';
+import {
+  createCounter,
+  createObservableUpDownCounter,
+  createSecondsHistogram,
+} from '../../otel/instruments';
 
-/** The counterpart of django-prometheus's model mixin: rows written per model. */
-export type ModelLabel = 'bookmark' | 'tag' | 'feed' | 'feed_item' | 'user';
+const POOL_NAME = 'knex';
 
-const inserts = createCounter({
-  name: 'model_inserts',
-  description: 'Rows inserted, per model. Counted after commit.',
-  labels: ['model'],
+/** What the callbacks read from tarn's public API. */
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+  readonly max: number;
+  on(event: 'acquireRequest', handler: (eventId: number) => void): void;
+  on(event: 'acquireSuccess', handler: (eventId: number) => void): void;
+  on(event: 'acquireFail', handler: (eventId: number, error: Error) => void): void;
+}
+
+const pools = new Set<TarnPool>();
+
+const each = <T>(read: (pool: TarnPool) => T) => [...pools].map(read);
+
+createObservableUpDownCounter(
+  {
+    // The current convention's name, db.client.connection.count, becomes
+    // db_client_connection_count in Prometheus, which promtool rejects on a
+    // gauge (`_count` is a histogram's); this is the convention's former name.
+    name: 'db.client.connections.usage',
+    description: 'Connections of the knex pool, by state (idle or used).',
+    unit: '{connection}',
+    labels: ['db.client.connection.pool.name', 'db.client.connection.state'],
+  },
+  () =>
+    each((pool) => [
+      { state: 'used', value: pool.numUsed() },
+      { state: 'idle', value: pool.numFree() },
+    ])
+      .flat()
+      .map(({ state, value }) => ({
+        value,
+        attributes: {
+          'db.client.connection.pool.name': POOL_NAME,
+          'db.client.connection.state': state,
+        },
+      })),
+);
+
+createObservableUpDownCounter(
+  {
+    name: 'db.client.connection.max',
+    description: 'The most connections the knex pool may open.',
+    unit: '{connection}',
+    labels: ['db.client.connection.pool.name'],
+  },
+  () =>
+    each((pool) => ({
+      value: pool.max,
+      attributes: { 'db.client.connection.pool.name': POOL_NAME },
+    })),
+);
+
+createObservableUpDownCounter(
+  {
+    name: 'db.client.connection.pending_requests',
+    description: 'Requests waiting for a connection of the knex pool.',
+    unit: '{request}',
+    labels: ['db.client.connection.pool.name'],
+  },
+  () =>
+    each((pool) => ({
+      value: pool.numPendingAcquires(),
+      attributes: { 'db.client.connection.pool.name': POOL_NAME },
+    })),
+);
+
+const timeouts = createCounter({
+  name: 'db.client.connection.timeouts',
+  description: 'Requests for a connection of the knex pool that timed out.',
+  unit: '{timeout}',
+  labels: ['db.client.connection.pool.name'],
+  known: [{ 'db.client.connection.pool.name': POOL_NAME }],
 });
-const updates = createCounter({
-  name: 'model_updates',
-  description: 'Rows updated, per model. Counted after commit.',
-  labels: ['model'],
-});
-const deletes = createCounter({
-  name: 'model_deletes',
-  description: 'Rows deleted, per model. Counted after commit.',
-  labels: ['model'],
+
+const waitTime = createSecondsHistogram({
+  name: 'db.client.connection.wait_time',
+  description: 'Time to obtain a connection from the knex pool.',
+  labels: ['db.client.connection.pool.name'],
 });
 
-export type WriteKind = 'insert' | 'update' | 'delete';
-
-const byKind = { insert: inserts, update: updates, delete: deletes } as const;
-
-export function recordModelWrites(model: ModelLabel, kind: WriteKind, rows: number): void {
-  if (rows > 0) byKind[kind].add(rows, { model });
+/** Reports the knex pool's connections until the returned function is called. */
+export function observeKnexPool(knex: Knex): () => void {
+  const pool = knex.client.pool as TarnPool | undefined;
+  if (!pool || typeof pool.numUsed !== 'function') return () => {};
+  const requested = new Map<number, bigint>();
+  const attributes = { 'db.client.connection.pool.name': POOL_NAME };
+  pool.on('acquireRequest', (id) => requested.set(id, process.hrtime.bigint()));
+  pool.on('acquireSuccess', (id) => {
+    const start = requested.get(id);
+    requested.delete(id);
+    if (start !== undefined) {
+      waitTime.record(Number(process.hrtime.bigint() - start) / 1e9, attributes);
+    }
+  });
+  pool.on('acquireFail', (id, error) => {
+    requested.delete(id);
+    if (error?.name === 'TimeoutError') timeouts.add(1, attributes);
+  });
+  pools.add(pool);
+  return () => pools.delete(pool);
 }

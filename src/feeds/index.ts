@@ -5,15 +5,15 @@ export { fetchFeedsJson, getFeedsJson } from './feeds-json';
 export { createHostLimiter, type HostLimiter } from './host-limiter';
 export { listFeedItems } from './items';
 export {
-  activeFeedsGauge,
+  FEED_POLL_FAILURES,
   FEED_POLL_STATUSES,
   type FeedPollStatus,
   recordFeedPoll,
-  recordItemsDiscovered,
 } from './metrics';
 export { Feed, FeedItem, FeedSubscription } from './models';
 export { CATEGORY_TITLE_MAX, exportOpml, importOpml, parseOpml } from './opml';
 export { FeedParseError, type ParsedFeed, parseFeedDocument } from './parser';
+export { canViewFeed } from './policies';
 export { queueFeedPolls, waitForJobs } from './polls';
 export { describeStatus, formatWhen } from './presenters';
 export { processFeed } from './processor';

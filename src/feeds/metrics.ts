@@ -1,12 +1,12 @@
 /**
- * Feed metrics (step 5 of the metrics plan). Polls are counted after the
- * outcome is committed to the feed row, so a poll whose write rolled back is
- * not counted; its retry will be.
+ * Feed metrics. Polls and discovered items are counted by the database (a
+ * poll is the update that moves a feed's last_polled_at; src/metrics/
+ * catalog.ts), so a poll counts once it is committed, wherever it ran. This
+ * process keeps how long its polls took, for Prometheus and for /status.
  */
-import { createCachedGauge } from '../../otel/cached-gauge';
-import { createCounter, createSecondsHistogram } from '../../otel/instruments';
-import type { Database } from '../db/connection';
+import { createSecondsHistogram } from '../../otel/instruments';
 import type { FetchErrorKind } from '../fetcher';
+import { recordDurationInHistory } from '../metrics/history';
 
 /** The closed set of poll outcomes: the `status` label's only values. */
 export const FEED_POLL_STATUSES = [
@@ -24,11 +24,10 @@ export const FEED_POLL_STATUSES = [
 
 export type FeedPollStatus = (typeof FEED_POLL_STATUSES)[number];
 
-const polls = createCounter({
-  name: 'feed_polls',
-  description: 'Feed polls by outcome (status is one of a closed set), counted once committed.',
-  labels: ['feed_id', 'status'],
-});
+/** Outcomes that are failures (not_modified is a healthy 304): the rules list them too. */
+export const FEED_POLL_FAILURES = FEED_POLL_STATUSES.filter(
+  (status) => status !== 'success' && status !== 'not_modified',
+);
 
 const pollDuration = createSecondsHistogram({
   name: 'feed_poll_duration',
@@ -36,34 +35,8 @@ const pollDuration = createSecondsHistogram({
   labels: ['status'],
 });
 
-const itemsDiscovered = createCounter({
-  name: 'feed_items_discovered',
-  description: 'Feed items stored for the first time (new items only), per feed.',
-  labels: ['feed_id'],
-});
-
-export function recordFeedPoll(feedId: number, status: FeedPollStatus, seconds: number): void {
-  polls.add(1, { feed_id: feedId, status });
+/** Call once the poll's outcome is committed. */
+export function recordFeedPoll(status: FeedPollStatus, seconds: number): void {
   pollDuration.record(seconds, { status });
-}
-
-export function recordItemsDiscovered(feedId: number, count: number): void {
-  if (count > 0) itemsDiscovered.add(count, { feed_id: feedId });
-}
-
-/** Enabled feeds, read from the database every 15 s by one process. */
-export function activeFeedsGauge(db: Database) {
-  return createCachedGauge(
-    {
-      name: 'active_feeds',
-      description: 'Feeds that are enabled (polled), read from the database every 15 s.',
-      labels: [],
-    },
-    async () => {
-      const { rows } = await db.knex.raw<{ rows: Array<{ count: number }> }>(
-        'select count(*)::int as count from feeds where not disabled',
-      );
-      return [{ value: rows[0]?.count ?? 0, attributes: {} }];
-    },
-  );
+  recordDurationInHistory('feed_poll_duration', seconds);
 }

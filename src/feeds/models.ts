@@ -1,6 +1,6 @@
-import { BaseModel, CountedModel } from '../db/base-model';
+import { BaseModel } from '../db/base-model';
 
-export class Feed extends CountedModel('feed') {
+export class Feed extends BaseModel {
   static override tableName = 'feeds';
   id!: number;
   url!: string;
@@ -27,7 +27,7 @@ export class Feed extends CountedModel('feed') {
   }
 }
 
-export class FeedItem extends CountedModel('feed_item') {
+export class FeedItem extends BaseModel {
   static override tableName = 'feed_items';
   id!: number;
   feed_id!: number;

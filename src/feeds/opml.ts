@@ -6,8 +6,6 @@
  */
 import { Parser } from 'htmlparser2';
 import type { Knex } from 'knex';
-import { afterCommit } from '../db/after-commit';
-import { recordModelWrites } from '../db/metrics';
 import { validationFailed } from '../errors';
 import { Feed } from './models';
 import { queueFeedPolls } from './polls';
@@ -109,7 +107,6 @@ export async function importOpml(
       .onConflict('url')
       .ignore()
       .returning('id');
-    afterCommit(trx, () => recordModelWrites('feed', 'insert', created.length));
     await queueFeedPolls(
       trx,
       created.map((row) => row.id),

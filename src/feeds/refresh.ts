@@ -7,11 +7,10 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { afterCommit } from '../db/after-commit';
-import { recordModelWrites } from '../db/metrics';
 import { type Fetcher, type FetchResult, isFetchError } from '../fetcher';
 import { nextPollDelayMs } from './backoff';
 import { createHostLimiter, type HostLimiter, hostOf } from './host-limiter';
-import { type FeedPollStatus, recordFeedPoll, recordItemsDiscovered } from './metrics';
+import { type FeedPollStatus, recordFeedPoll } from './metrics';
 import { Feed } from './models';
 import { FeedParseError, parseFeedDocument } from './parser';
 import { type ProcessedFeed, processFeed } from './processor';
@@ -132,15 +131,14 @@ export async function refreshFeed(
     };
   }
   const outcome = await attempt(deps, feed, clock());
-  const record = (recorded: RefreshOutcome) => {
+  const record = () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    recordFeedPoll(feed.id, outcome.status, seconds);
-    recordItemsDiscovered(feed.id, recorded.newItems);
+    recordFeedPoll(outcome.status, seconds);
   };
   if (outcome.status !== 'success' && !movesFeed(feed, outcome)) {
     const recorded = await recordWithoutItems(deps, feed, outcome, clock());
     if (recorded) {
-      record(recorded);
+      record();
       return recorded;
     }
   }
@@ -154,7 +152,7 @@ export async function refreshFeed(
       outcome.status === 'success' || outcome.status === 'not_modified'
         ? await recordSuccess(trx, deps, current, outcome, now)
         : await recordFailure(trx, deps, current, outcome, now);
-    afterCommit(trx, () => record(recorded));
+    afterCommit(trx, record);
     return recorded;
   });
 }
@@ -185,14 +183,13 @@ async function recordWithoutItems(
           recorded: { ...base(feed), status: outcome.status, newItems: 0, error: null },
         }
       : failureWrite(deps, feed, outcome, now);
-  // What Feed's hooks would do: updated_at, and the write counted.
+  // What Feed's hooks would do: updated_at (the database counts the write).
   const updated = await deps
     .knex('feeds')
     .update({ ...write.patch, updated_at: new Date() })
     .where('id', feed.id)
     .whereRaw('xmin = ?::xid', [feed.row_version]);
   if (updated !== 1) return null;
-  recordModelWrites('feed', 'update', 1);
   return write.recorded;
 }
 
@@ -268,10 +265,7 @@ async function movedUrl(
   if (result.finalUrl.length > 2048) return null;
   const taken = await Feed.query(trx).where('url', result.finalUrl).first();
   if (taken) return null;
-  const moved = await trx('bookmarks')
-    .where('feed_url', feed.url)
-    .update({ feed_url: result.finalUrl });
-  afterCommit(trx, () => recordModelWrites('bookmark', 'update', moved));
+  await trx('bookmarks').where('feed_url', feed.url).update({ feed_url: result.finalUrl });
   return result.finalUrl;
 }
 

@@ -5,8 +5,6 @@
  */
 import type { Knex } from 'knex';
 import type { Config } from '../config';
-import { afterCommit } from '../db/after-commit';
-import { recordModelWrites } from '../db/metrics';
 import { notFound, validationFailed } from '../errors';
 import { type Fetcher, isFetchError } from '../fetcher';
 import { findFeeds } from './discover';
@@ -44,9 +42,6 @@ export async function ensureFeed(db: Knex | Knex.Transaction, url: string): Prom
   const feed = await Feed.query(db).findOne({ url: normalised });
   if (!feed) throw new Error(`feed ${normalised} vanished after insert`);
   if (!created) return { feed, created, pollJobId: null };
-  afterCommit(db.isTransaction ? (db as Knex.Transaction) : undefined, () =>
-    recordModelWrites('feed', 'insert', 1),
-  );
   const [pollJobId] = await queueFeedPolls(db, [feed.id]);
   return { feed, created, pollJobId: pollJobId ?? null };
 }

@@ -3,8 +3,6 @@
  * repeated poll updates rows, never adds them.
  */
 import type { Knex } from 'knex';
-import { afterCommit } from '../db/after-commit';
-import { recordModelWrites } from '../db/metrics';
 import type { ProcessedItem } from './processor';
 
 export interface UpsertResult {
@@ -62,10 +60,5 @@ export async function upsertItems(
   let inserted = 0;
   for (const row of result.rows) if (row.inserted) inserted++;
   const updated = result.rows.length - inserted;
-  // Bulk knex writes bypass objection's hooks: count them here, after commit.
-  afterCommit(trx, () => {
-    recordModelWrites('feed_item', 'insert', inserted);
-    recordModelWrites('feed_item', 'update', updated);
-  });
   return { inserted, updated };
 }

@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { ImportFormat } from '../bookmarks/metrics';
 import { parseTags } from '../bookmarks/tags';
+import { bookmarkWriteSessionOptions } from '../metrics/write-context';
 import { batchRecords } from './batching';
 import { detectFile, ImportFileError } from './detect';
 import type { JobRow } from './lifecycle';
@@ -32,16 +33,14 @@ export interface Ended {
 }
 
 export type FromThread =
-  /** One batch committed, in file order. */
-  | { type: 'batch'; result: BatchResult; format: ImportFormat }
   /** The end, or undefined when the job stopped (cancelled, or taken on by another worker). */
-  | { type: 'end'; end: Ended | undefined }
-  | { type: 'error'; file: boolean; message: string };
+  { type: 'end'; end: Ended | undefined } | { type: 'error'; file: boolean; message: string };
 
-async function importFile(
-  { job, databaseUrl, batchSize }: ThreadInput,
-  onBatch: (result: BatchResult, format: ImportFormat) => void,
-): Promise<Ended | undefined> {
+async function importFile({
+  job,
+  databaseUrl,
+  batchSize,
+}: ThreadInput): Promise<Ended | undefined> {
   const detected = await detectFile(job.file_path);
   const { format } = detected;
   const { encoding, anchors } = await scanFile(job.file_path, detected);
@@ -53,14 +52,15 @@ async function importFile(
     total = 0;
     for await (const group of read()) total += group.length;
   }
-  const client = new pg.Client({ connectionString: databaseUrl });
+  // The bookmarks this connection writes are counted by the database as
+  // imported (src/metrics/write-context.ts): no counting here.
+  const client = new pg.Client({ connectionString: databaseUrl, options: IMPORT_WRITES });
   client.on('error', () => {}); // a dropped connection fails the query that uses it
   let writing: Promise<BatchResult> | undefined;
   /** Waits for the batch being written; false when the job stopped. */
   const settle = async (): Promise<boolean> => {
     const result = await writing;
     writing = undefined;
-    if (result) onBatch(result, format);
     return result?.kind !== 'stopped';
   };
   try {
@@ -94,18 +94,21 @@ async function importFile(
     if (!(await settle())) return undefined;
     return { records, truncated: summary.truncated, format };
   } finally {
-    // A batch committed before a failure elsewhere still counts.
+    // A batch committed before a failure elsewhere stays committed, cursor included.
     await settle().catch(() => {});
     await client.end().catch(() => {});
   }
 }
 
+const IMPORT_WRITES = bookmarkWriteSessionOptions({
+  source: 'import',
+  operation: 'import_overwrite',
+});
+
 if (parentPort && workerData) {
   const port = parentPort;
   const post = (message: FromThread) => port.postMessage(message);
-  importFile(workerData as ThreadInput, (result, format) =>
-    post({ type: 'batch', result, format }),
-  ).then(
+  importFile(workerData as ThreadInput).then(
     (end) => post({ type: 'end', end }),
     (error: unknown) => {
       const missing = (error as NodeJS.ErrnoException)?.code === 'ENOENT';

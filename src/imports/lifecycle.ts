@@ -5,7 +5,7 @@
  * bookmark_imports_total, exactly once, after commit.
  */
 import type { Knex } from 'knex';
-import { type ImportFormat, recordImportEnded } from '../bookmarks/metrics';
+import { type ImportFormat, recordImportDuration } from '../bookmarks/metrics';
 import type { ImportStatus } from './models';
 import { removeUpload } from './uploads';
 
@@ -59,11 +59,14 @@ interface Ended {
 
 const ENDED = ['user_id', 'format', 'started_at', 'completed_at', 'file_path'];
 
-/** Called by whoever made the job end, once it committed. */
-function countEnded(row: Ended, status: 'completed' | 'failed' | 'cancelled'): void {
+/**
+ * Called by whoever made the job end, once it committed. The end itself is
+ * counted by the database (bookmark_imports_total, a trigger on the status).
+ */
+function recordEnded(row: Ended): void {
   const { started_at: start, completed_at: end } = row;
   const seconds = start ? Math.max(0, (end.getTime() - start.getTime()) / 1000) : 0;
-  recordImportEnded(row.user_id, formatLabel(row.format), status, seconds);
+  recordImportDuration(formatLabel(row.format), seconds);
 }
 
 /** A live job fails with `message` (shown to its owner). The upload is kept for a retry. */
@@ -78,7 +81,7 @@ export async function failJob(knex: Knex, id: number, message: string): Promise<
       updated_at: knex.fn.now(),
     })
     .returning(ENDED);
-  for (const row of rows) countEnded(row, 'failed');
+  for (const row of rows) recordEnded(row);
   return rows.length > 0;
 }
 
@@ -126,7 +129,7 @@ export async function endJob(
   });
   if (!ended) return undefined;
   const { status, row } = ended;
-  countEnded(row, status);
+  recordEnded(row);
   if (status === 'completed') await removeUpload(row.file_path);
   return status;
 }
@@ -140,7 +143,7 @@ export async function cancelJob(knex: Knex, id: number): Promise<boolean> {
     .returning(ENDED);
   const row = rows[0];
   if (!row) return false;
-  countEnded(row, 'cancelled');
+  recordEnded(row);
   await removeUpload(row.file_path);
   return true;
 }

@@ -1,8 +1,9 @@
 /**
  * Works through one import job: the import thread (import-thread.ts) reads
  * the file and writes it batch by batch, each batch one transaction with the
- * job's cursor; this side keeps the job's status and the metrics (counted as
- * each batch commits) and ends the job once every record is committed.
+ * job's cursor; this side keeps the job's status and ends the job once every
+ * record is committed. (The database counts the records: each batch commits
+ * its rows and the job's counters together, see src/metrics/catalog.ts.)
  *
  * Why a thread: its heap is capped (resourceLimits) and collected on its
  * own. Run in the worker's main thread, an import grew V8's young generation
@@ -14,20 +15,11 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
-import {
-  adjustImportItemsInFlight,
-  type ImportFormat,
-  recordBookmarksCreated,
-  recordBookmarksUpdated,
-  recordImportItems,
-} from '../bookmarks/metrics';
-import { recordModelWrites } from '../db/metrics';
 import type { Logger } from '../logging/logger';
 import { ImportFileError } from './detect';
 import type { Ended, FromThread, ThreadInput } from './import-thread';
 import { endJob, failJob, startJob } from './lifecycle';
 import { removeUpload } from './uploads';
-import type { BatchResult } from './writer';
 
 export interface ProcessDeps {
   readonly knex: Knex;
@@ -57,16 +49,9 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
   if (job.status !== 'processing') return;
   const log = deps.logger.child({ importJobId: job.id });
   if (job.resume_cursor > 0) log.info({ cursor: job.resume_cursor }, 'resuming import');
-  let counted = 0;
-  const onBatch = (result: BatchResult, format: ImportFormat) => {
-    counted += countBatch(job.user_id, format, result);
-  };
   try {
     const input = { job, databaseUrl: deps.databaseUrl, batchSize: deps.batchSize };
-    const end = await runImportThread(input, onBatch, deps.signal).finally(() => {
-      // Before the job's end is visible: whoever sees it completed sees the gauge back.
-      adjustImportItemsInFlight(-counted);
-    });
+    const end = await runImportThread(input, deps.signal);
     if (!end) {
       // Stopped: cancelled (then the upload goes) or ended by another worker.
       const now = await deps.knex('import_jobs').where('id', jobId).first('status');
@@ -84,11 +69,7 @@ export async function processImport(jobId: number, deps: ProcessDeps): Promise<v
 }
 
 /** Resolves when the thread has ended (every record committed, or the job stopped). */
-function runImportThread(
-  input: ThreadInput,
-  onBatch: (result: BatchResult, format: ImportFormat) => void,
-  signal?: AbortSignal,
-): Promise<Ended | undefined> {
+function runImportThread(input: ThreadInput, signal?: AbortSignal): Promise<Ended | undefined> {
   const worker = new Worker(path.join(__dirname, 'import-thread.js'), {
     workerData: input,
     execArgv: [],
@@ -102,10 +83,8 @@ function runImportThread(
   return new Promise<Ended | undefined>((resolve, reject) => {
     abort = () => reject(new Error('aborted'));
     signal?.addEventListener('abort', abort);
-    // In order: every batch is counted before the end is seen.
     worker.on('message', (message: FromThread) => {
-      if (message.type === 'batch') onBatch(message.result, message.format);
-      else if (message.type === 'end') resolve(message.end);
+      if (message.type === 'end') resolve(message.end);
       else reject(message.file ? new ImportFileError(message.message) : new Error(message.message));
     });
     worker.on('error', (error: Error & { code?: string }) => {
@@ -121,21 +100,4 @@ function runImportThread(
     // A thread stopped mid-transaction closes its connection: PostgreSQL rolls it back.
     await worker.terminate();
   });
-}
-
-/** Called once the batch has committed; answers how many records it counted. */
-function countBatch(userId: number, format: ImportFormat, result: BatchResult): number {
-  if (result.kind !== 'written') return 0;
-  recordImportItems(format, 'created', result.created);
-  recordImportItems(format, 'updated', result.updated);
-  recordImportItems(format, 'skipped', result.skipped);
-  recordImportItems(format, 'failed', result.failed);
-  if (result.created > 0) recordBookmarksCreated(userId, 'import', result.created);
-  if (result.updated > 0) recordBookmarksUpdated(userId, 'import_overwrite', result.updated);
-  recordModelWrites('bookmark', 'insert', result.created);
-  recordModelWrites('bookmark', 'update', result.updated);
-  recordModelWrites('tag', 'insert', result.tagsCreated);
-  const items = result.created + result.updated + result.skipped + result.failed;
-  adjustImportItemsInFlight(items);
-  return items;
 }

@@ -8,6 +8,7 @@ import { type Database, openDatabase } from '../db/connection';
 import type { EmbeddedDatabase } from '../db/embedded';
 import { migrateAll } from '../db/migrate';
 import type { Logger } from '../logging/logger';
+import { type DatabaseMetricsRuntime, startDatabaseMetrics } from '../metrics';
 import type { Worker } from '../worker/runner';
 import { type HttpServer, listen } from './http-server';
 
@@ -18,6 +19,7 @@ export interface RunningProcess {
   readonly web?: HttpServer;
   readonly metricsServer?: HttpServer;
   readonly worker?: Worker;
+  readonly databaseMetrics: DatabaseMetricsRuntime;
   stop(): Promise<void>;
 }
 
@@ -43,9 +45,6 @@ function workerModules() {
     import('../../tasks/index.js'),
     import('../../tasks/cron.js'),
     import('../worker/runner.js'),
-    import('../worker/metrics.js'),
-    import('../feeds/index.js'),
-    import('../metrics/database-gauges.js'),
   ]);
 }
 
@@ -82,14 +81,7 @@ export async function startProcess(
       );
     }
     if (mode !== 'web') {
-      const [
-        { createTaskList },
-        { cronItems },
-        { startWorker },
-        { jobsWaitingGauge },
-        { activeFeedsGauge },
-        { startDatabaseGauges },
-      ] = await workerModules();
+      const [{ createTaskList }, { cronItems }, { startWorker }] = await workerModules();
       const taskList = createTaskList({ config, logger, db });
       worker = await startWorker({
         config,
@@ -100,19 +92,17 @@ export async function startProcess(
       });
       // Workers stop after the web server: requests in flight may still queue jobs.
       stops.push(() => worker!.stop());
-      const gauges = startDatabaseGauges({
-        url: db.url,
-        gauges: [jobsWaitingGauge(db, Object.keys(taskList)), activeFeedsGauge(db)],
-        logger,
-        intervalMs: config.metrics.databaseGaugeIntervalMs,
-      });
-      stops.push(() => gauges.stop());
     }
+    // Every long-running process takes part in the election of the one
+    // reporter of the database metrics; stopped last, to keep the final history.
+    const databaseMetrics = await startDatabaseMetrics({ config, logger, db });
+    stops.push(() => databaseMetrics.stop());
     return {
       db,
       web,
       metricsServer,
       worker,
+      databaseMetrics,
       async stop() {
         for (const stop of stops) await stop().catch((err) => logger.warn({ err }, 'stop failed'));
         await db.close();

@@ -19,6 +19,8 @@ export interface SelfTestTarget {
   readonly token: string;
   readonly userId: number;
   readonly timeoutMs?: number;
+  /** Removes what the run left in the database for the fixture site (its feed). */
+  readonly cleanUp?: (fixtureBaseUrl: string) => Promise<void>;
 }
 
 export interface SelfTestReport {
@@ -238,6 +240,9 @@ export async function runSelfTest(target: SelfTestTarget, log: Log): Promise<Sel
     }
     return { results, notes, ok: results.every((r) => r.ok) };
   } finally {
+    await target.cleanUp?.(site.baseUrl).catch((error: unknown) => {
+      notes.push(`clean-up failed: ${(error as Error).message}`);
+    });
     await site.close();
   }
 }

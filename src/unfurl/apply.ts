@@ -5,10 +5,10 @@
  * happens outside any transaction; the write locks the row and re-checks it.
  */
 import type { Knex } from 'knex';
-import { Bookmark, recordBookmarksUpdated, type UnfurlMetadata } from '../bookmarks';
-import { afterCommit } from '../db/after-commit';
+import { Bookmark, type UnfurlMetadata } from '../bookmarks';
 import { ensureFeed } from '../feeds';
 import type { Fetcher } from '../fetcher';
+import { labelBookmarkWrites } from '../metrics/write-context';
 import { type UnfurlOutcome, unfurlPage } from './unfurl';
 
 export type UnfurlBookmarkResult =
@@ -73,10 +73,10 @@ export async function unfurlBookmark(
     if (Object.keys(patch).length === 0 && sameMetadata(row.unfurl_metadata, metadata)) {
       return { status, changed: false } as const;
     }
+    await labelBookmarkWrites(trx, { operation: 'unfurl' });
     await Bookmark.query(trx)
       .patch({ ...patch, unfurl_metadata: metadata })
       .where('id', row.id);
-    afterCommit(trx, () => recordBookmarksUpdated(row.owner_id, 'unfurl'));
     return { status, changed: true } as const;
   });
 }

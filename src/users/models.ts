@@ -1,6 +1,6 @@
-import { BaseModel, CountedModel } from '../db/base-model';
+import { BaseModel } from '../db/base-model';
 
-export class User extends CountedModel('user') {
+export class User extends BaseModel {
   static override tableName = 'users';
   id!: number;
   username!: string;

@@ -13,6 +13,7 @@ import { exportRoutes } from '../exports/routes';
 import { feedRoutes } from '../feeds/routes';
 import { importRoutes } from '../imports/routes';
 import { readerApiRoutes, readerRoutes, unreadInNavigation } from '../reader';
+import { recordRequestHistory, statusRoutes } from '../status';
 import { userRoutes } from '../users/routes';
 import type { AppDeps, WebDeps } from './deps';
 import { authenticate } from './middleware/auth';
@@ -47,6 +48,7 @@ function domainRouters(deps: WebDeps): Router[] {
     feedRoutes(deps),
     readerRoutes(deps),
     readerApiRoutes(deps),
+    statusRoutes(deps),
   ];
 }
 
@@ -57,6 +59,7 @@ export function createApp(deps: AppDeps): Koa {
   const render = createRenderer({ config, allowRegistration: config.allowUserRegistration });
   const web: WebDeps = { ...deps, render };
 
+  app.use(recordRequestHistory(new Set([config.metrics.path, '/healthz', '/readyz'])));
   app.use(requestId());
   app.use(requestLog(logger, new Set([config.metrics.path, '/healthz', '/readyz'])));
   app.use(securityHeaders());

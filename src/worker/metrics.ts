@@ -1,13 +1,21 @@
-import { createCachedGauge } from '../../otel/cached-gauge';
+/**
+ * What this worker process did with its jobs: runs by outcome and their
+ * durations, for Prometheus and (per minute) for /status. The queue itself
+ * (jobs waiting) is read from the database by the one reporting process
+ * (src/metrics/catalog.ts).
+ */
 import { createCounter, createSecondsHistogram } from '../../otel/instruments';
-import type { Database } from '../db/connection';
+import { KNOWN_TASKS } from '../metrics/catalog';
+import { countInHistory, recordDurationInHistory } from '../metrics/history';
 
-export type JobOutcome = 'success' | 'retry' | 'failed';
+export const JOB_OUTCOMES = ['success', 'retry', 'failed'] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
 const jobs = createCounter({
   name: 'worker_jobs',
   description: 'Jobs finished by this worker, by task and outcome (retry: failed, will run again).',
   labels: ['task', 'outcome'],
+  known: KNOWN_TASKS.flatMap((task) => JOB_OUTCOMES.map((outcome) => ({ task, outcome }))),
 });
 
 const duration = createSecondsHistogram({
@@ -19,31 +27,6 @@ const duration = createSecondsHistogram({
 export function recordJob(task: string, outcome: JobOutcome, seconds: number): void {
   jobs.add(1, { task, outcome });
   duration.record(seconds, { task });
-}
-
-/**
- * Jobs ready to run and not yet taken, by task. One reporter cluster-wide.
- * Every known task has a series (0 when idle), so alerts and dashboards see
- * an empty queue as 0 rather than as no data.
- */
-export function jobsWaitingGauge(db: Database, knownTasks: readonly string[]) {
-  return createCachedGauge(
-    {
-      name: 'worker_jobs_waiting',
-      description:
-        'Jobs due and not locked, by task, read from the database every 15 s by one process.',
-      labels: ['task'],
-    },
-    async () => {
-      const { rows } = await db.knex.raw<{ rows: Array<{ task: string; count: number }> }>(
-        `select task_identifier as task, count(*)::int as count
-           from graphile_worker.jobs
-          where locked_at is null and run_at <= now() and attempts < max_attempts
-          group by task_identifier`,
-      );
-      const counts = new Map<string, number>(knownTasks.map((task) => [task, 0]));
-      for (const row of rows) counts.set(row.task, row.count);
-      return [...counts].map(([task, value]) => ({ value, attributes: { task } }));
-    },
-  );
+  countInHistory('worker_jobs', { outcome });
+  recordDurationInHistory('worker_job_duration', seconds);
 }

@@ -17,7 +17,7 @@ let stranger: Person;
 let token: string;
 
 test.before(async () => {
-  app = await startTestApp({}, 'web');
+  app = await startTestApp({ METRICS_ID_LABELS: 'true' }, 'web');
   me = await person(app, 'counted');
   stranger = await person(app, 'stranger');
   token = await aToken(me.id);

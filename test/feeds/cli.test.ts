@@ -21,7 +21,7 @@ let server: FixtureServer;
 
 test.before(async () => {
   server = await startFixtureServer();
-  app = await startTestApp({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true' });
+  app = await startTestApp({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true', METRICS_ID_LABELS: 'true' });
   server.route('/cli.xml', serveFeed(fixture('rss2.xml'), { etag: '"cli"' }));
   server.route(
     '/cli-page',

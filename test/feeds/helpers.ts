@@ -2,8 +2,9 @@
 import { renderPrometheus } from '../../otel/prometheus';
 import { getTelemetry } from '../../otel/state';
 import type { Config } from '../../src/config';
-import { Feed } from '../../src/feeds';
+import { FEED_POLL_STATUSES, Feed } from '../../src/feeds';
 import { createFetcher, type Fetcher } from '../../src/fetcher';
+import { databaseCounter } from '../helpers/database-metrics';
 import { metricValue } from '../helpers/metrics';
 
 export const feedsConfig: Pick<Config, 'feeds' | 'fetch'> = {
@@ -42,13 +43,22 @@ export interface PollCounters {
   discovered(): number;
 }
 
-/** The feed's poll metrics now; compare two snapshots to see what a poll added. */
+/**
+ * The feed's poll metrics now; compare two snapshots to see what a poll added.
+ * Polls and items as the database counts them, durations from this process.
+ */
 export async function pollCounters(feedId: number): Promise<PollCounters> {
   const text = await metricsText();
+  const knex = Feed.knex();
+  const polls = new Map<string, number>();
+  for (const status of FEED_POLL_STATUSES) {
+    polls.set(status, await databaseCounter(knex, 'feed_polls', { status }, { feedId }));
+  }
+  const discovered = await databaseCounter(knex, 'feed_items_discovered', {}, { feedId });
   return {
-    polls: (status) => metricValue(text, 'feed_polls_total', { feed_id: feedId, status }),
+    polls: (status) => polls.get(status) ?? 0,
     durations: (status) => metricValue(text, 'feed_poll_duration_seconds_count', { status }),
-    discovered: () => metricValue(text, 'feed_items_discovered_total', { feed_id: feedId }),
+    discovered: () => discovered,
   };
 }
 

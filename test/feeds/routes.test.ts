@@ -19,7 +19,7 @@ let server: FixtureServer;
 test.before(async () => {
   server = await startFixtureServer();
   // The fixture server is on 127.0.0.1: this test file allows private networks.
-  app = await startTestApp({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true' });
+  app = await startTestApp({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true', METRICS_ID_LABELS: 'true' });
   server.route('/rss.xml', serveFeed(fixture('rss2.xml')));
   server.route(
     '/atom.xml',

@@ -1,9 +1,9 @@
 import test from 'ava';
-import type { Database } from '../../src/db/connection';
-import { activeFeedsGauge, createHostLimiter, Feed, scheduleFeedPolls } from '../../src/feeds';
+import { createHostLimiter, Feed, scheduleFeedPolls } from '../../src/feeds';
 import { nextPollDelayMs } from '../../src/feeds/backoff';
 import { feedPollCronPattern, pollJobKey } from '../../src/feeds/scheduler';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { reportDatabaseMetrics } from '../helpers/database-metrics';
 import { metricValue } from '../helpers/metrics';
 import { aFeed, feedsConfig, metricsText } from './helpers';
 
@@ -121,9 +121,9 @@ test('the per-host limiter allows N at once per host, others run freely', async 
   t.is(limiter.active('x.example'), 0);
 });
 
-test.serial('active_feeds reports the enabled feeds, read from the database', async (t) => {
-  const gauge = activeFeedsGauge({ knex: db.knex } as Database);
-  await gauge.refresh();
+test.serial('active_feeds is the number of enabled feeds at each collection', async (t) => {
+  const reporter = await reportDatabaseMetrics(db);
+  t.teardown(() => reporter.stop());
   const before = metricValue(await metricsText(), 'active_feeds');
   const enabled = await db
     .knex('feeds')
@@ -132,10 +132,7 @@ test.serial('active_feeds reports the enabled feeds, read from the database', as
   t.is(before, Number(enabled[0]!.count));
   const feed = await aFeed('https://gauge.example/feed');
   await aFeed('https://gauge-off.example/feed', { disabled: true });
-  await gauge.refresh();
   t.is(metricValue(await metricsText(), 'active_feeds'), before + 1);
   await Feed.query().patch({ disabled: true }).where('id', feed.id);
-  t.is(metricValue(await metricsText(), 'active_feeds'), before + 1, 'cached until refreshed');
-  await gauge.refresh();
   t.is(metricValue(await metricsText(), 'active_feeds'), before);
 });

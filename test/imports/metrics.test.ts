@@ -17,7 +17,11 @@ let app: TestApp;
 let dataDir: string;
 test.before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pebbling-import-metrics-'));
-  app = await startTestApp({ DATA_DIR: dataDir, IMPORT_BATCH_SIZE: '100' });
+  app = await startTestApp({
+    DATA_DIR: dataDir,
+    IMPORT_BATCH_SIZE: '100',
+    METRICS_ID_LABELS: 'true',
+  });
 });
 test.after.always(async () => {
   await app?.stop();

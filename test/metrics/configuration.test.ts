@@ -14,10 +14,25 @@ test.after.always(async () => {
   await db?.close();
 });
 
+/**
+ * One web process at a time on the shared database (the tests are serial):
+ * each is the reporter of the database counters as soon as it starts.
+ */
 async function spawnWeb(t: import('ava').ExecutionContext, env: Record<string, string>) {
-  const app = spawnApp(['web'], { DATABASE_URL: db.url, PORT: String(await freePort()), ...env });
+  const app = spawnApp(['web'], {
+    DATABASE_URL: db.url,
+    PORT: String(await freePort()),
+    METRICS_REPORTER_HANDOVER: '0',
+    METRICS_DATABASE_GAUGE_INTERVAL: '1',
+    ...env,
+  });
   t.teardown(() => app.child.kill('SIGKILL'));
   return waitForListening(app);
+}
+
+/** The tests share one database: its bookmarks are what the counter must say. */
+async function bookmarkRows(): Promise<number> {
+  return Number((await db.knex('bookmarks').count<{ n: string }[]>('* as n'))[0]!.n);
 }
 
 async function createBookmarks(baseUrl: string, users: number): Promise<number[]> {
@@ -45,7 +60,7 @@ test.serial('scope labels on, target_info off, custom buckets, id labels off', a
   t.notRegex(text, /^target_info/m);
   t.regex(text, /^bookmarks_created_total\{[^}]*otel_scope_name="pebbling-club"/m);
   t.false(/user_id=/.test(text), 'no user_id label anywhere');
-  t.is(metricValue(text, 'bookmarks_created_total', { source: 'api' }), 2);
+  t.is(metricValue(text, 'bookmarks_created_total', { source: 'api' }), await bookmarkRows());
   const les = new Set(
     parseMetrics(text)
       .filter((s) => s.name === 'http_server_request_duration_seconds_bucket')
@@ -54,17 +69,25 @@ test.serial('scope labels on, target_info off, custom buckets, id labels off', a
   t.deepEqual([...les].sort(), ['+Inf', '0.1', '1', '30']);
 });
 
-test.serial('defaults: target_info on, no scope labels, user_id kept', async (t) => {
+test.serial('defaults: target_info on, no scope labels, no id labels', async (t) => {
   const baseUrl = await spawnWeb(t, {});
-  const [id] = await createBookmarks(baseUrl, 1);
+  await createBookmarks(baseUrl, 1);
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   t.regex(text, /^target_info\{[^}]*service_name="pebbling-club"/m);
   t.notRegex(text, /otel_scope_name/);
+  t.false(/user_id=|feed_id=/.test(text), 'ids are opt-in');
+  t.is(metricValue(text, 'bookmarks_created_total', { source: 'api' }), await bookmarkRows());
+});
+
+test.serial('METRICS_ID_LABELS=true adds the owner to the series', async (t) => {
+  const baseUrl = await spawnWeb(t, { METRICS_ID_LABELS: 'true' });
+  const [id] = await createBookmarks(baseUrl, 1);
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
   t.is(metricValue(text, 'bookmarks_created_total', { user_id: id!, source: 'api' }), 1);
 });
 
 test.serial('METRICS_CARDINALITY_LIMIT folds extra series into one overflow series', async (t) => {
-  const baseUrl = await spawnWeb(t, { METRICS_CARDINALITY_LIMIT: '10' });
+  const baseUrl = await spawnWeb(t, { METRICS_CARDINALITY_LIMIT: '10', METRICS_ID_LABELS: 'true' });
   const ids = await createBookmarks(baseUrl, 14);
   const samples = parseMetrics(await (await fetch(`${baseUrl}/metrics`)).text()).filter(
     (s) => s.name === 'bookmarks_created_total',
@@ -72,10 +95,12 @@ test.serial('METRICS_CARDINALITY_LIMIT folds extra series into one overflow seri
   t.true(samples.length <= 10, `${samples.length} series`);
   const overflow = samples.find((s) => s.labels.otel_metric_overflow === 'true');
   t.truthy(overflow, 'an overflow series exists');
+  t.is(overflow!.labels.source, 'api', 'it keeps the labels that are not ids');
   // Nothing is lost: the series still add up to every bookmark created.
+  t.true(ids.length === 14);
   t.is(
     samples.reduce((sum, s) => sum + s.value, 0),
-    ids.length,
+    await bookmarkRows(),
   );
 });
 

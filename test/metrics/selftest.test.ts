@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import test from 'ava';
 import { projectRoot } from '../../src/paths';
-import { createTestDatabase } from '../helpers/database';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { freePort } from '../helpers/ports';
 import { spawnApp, waitForListening } from '../helpers/process';
 
@@ -30,15 +30,30 @@ function cli(
   });
 }
 
-test('test-metrics in-process: every check passes and the throwaway user is removed', async (t) => {
+/** What a self-test run must not leave in the database. */
+async function leftovers(db: TestDatabase): Promise<Record<string, number>> {
+  const count = async (table: string) =>
+    Number((await db.knex(table).count<{ n: string }[]>('* as n'))[0]!.n);
+  return {
+    users: await count('users'),
+    bookmarks: await count('bookmarks'),
+    feeds: await count('feeds'),
+    jobs: await count('graphile_worker.jobs'),
+  };
+}
+
+test('test-metrics in-process (ids on): every check passes and it leaves nothing behind', async (t) => {
   const db = await createTestDatabase({ bindModels: false });
   t.teardown(() => db.close());
-  const { code, output } = await cli(['test-metrics'], { DATABASE_URL: db.url });
+  const { code, output } = await cli(['test-metrics'], {
+    DATABASE_URL: db.url,
+    METRICS_ID_LABELS: 'true',
+  });
   t.is(code, 0, output);
   t.regex(output, /All \d+ checks passed/);
   t.regex(output, /^ok\s+bookmarks_created_total\{user_id="\d+",source="api"\}\s+\+1\s+\+1$/m);
   t.notRegex(output, /^MISS/m);
-  t.is(Number((await db.knex('users').count<{ count: string }[]>('* as count'))[0]!.count), 0);
+  t.deepEqual(await leftovers(db), { users: 0, bookmarks: 0, feeds: 0, jobs: 0 });
 });
 
 test('test-metrics --url against a running instance with id labels off', async (t) => {
@@ -60,6 +75,8 @@ test('test-metrics --url against a running instance with id labels off', async (
   t.regex(output, /^ok\s+bookmarks_created_total\{source="api"\}\s+≥ \+1/m);
   // The instance's guard blocks the fixture site on 127.0.0.1; the poll is still counted.
   t.regex(output, /note: feed poll: not successful/);
+  const after = await leftovers(db);
+  t.deepEqual({ ...after, jobs: 0 }, { users: 0, bookmarks: 0, feeds: 0, jobs: 0 });
 });
 
 test('test-metrics exits non-zero, with a clear message, when metrics cannot be scraped', async (t) => {

@@ -72,7 +72,11 @@ test.before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   site = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  app = await startTestApp({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true', FETCH_TIMEOUT_MS: '2000' });
+  app = await startTestApp({
+    FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
+    FETCH_TIMEOUT_MS: '2000',
+    METRICS_ID_LABELS: 'true',
+  });
   me = await person(app, 'unfurler');
 });
 test.after.always(async () => {

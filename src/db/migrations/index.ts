@@ -6,6 +6,7 @@ import * as leanBookmarkIndexes from './004_lean_bookmark_indexes';
 import * as userDisabledAt from './006_user_disabled_at';
 import * as privateByDefault from './007_private_by_default';
 import * as reader from './008_reader';
+import * as metricEventsStatus from './009_metric_events_status';
 import * as rdfItemGuids from './011_rdf_item_guids';
 
 interface Migration {
@@ -26,5 +27,6 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['006_user_disabled_at', userDisabledAt],
   ['007_private_by_default', privateByDefault],
   ['008_reader', reader],
+  ['009_metric_events_status', metricEventsStatus],
   ['011_rdf_item_guids', rdfItemGuids],
 ];

@@ -1,0 +1,120 @@
+/**
+ * The reporter of the database metrics, two of them on one database in this
+ * process: one reports, one does not; a reporter whose session is cut
+ * reports nothing from that moment; the other takes over only after the
+ * hand-over delay, with the numbers the database has then.
+ * (test/db-metrics/cluster.test.ts does the same with real processes and a
+ * real Prometheus.)
+ */
+
+import type { MetricData } from '@opentelemetry/sdk-metrics';
+import test from 'ava';
+import { createLogger } from '../../src/logging/logger';
+import { databaseMetrics } from '../../src/metrics';
+import { type MetricsReporter, startMetricsReporter } from '../../src/metrics/reporter';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { cutReporterSession } from '../helpers/database-metrics';
+
+let db: TestDatabase;
+test.before(async () => {
+  db = await createTestDatabase({ bindModels: false });
+});
+test.after.always(async () => {
+  await db?.close();
+});
+
+function reporter(handoverSeconds: number): MetricsReporter {
+  return startMetricsReporter({
+    url: db.url,
+    knex: db.knex,
+    logger: createLogger('silent'),
+    intervalMs: 3_600_000,
+    handoverSeconds,
+    retention: { minuteHours: 48, hourDays: 35 },
+    readings: {
+      idLabels: false,
+      cardinalityLimit: 2000,
+      workerStaleSeconds: 30,
+      overdueSeconds: 3600,
+      migrations: [],
+    },
+  });
+}
+
+async function collected(): Promise<MetricData[]> {
+  const result = await databaseMetrics.collect();
+  return result.resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+}
+
+function value(metrics: MetricData[], name: string): number | undefined {
+  const found = metrics.filter((m) => m.descriptor.name === name);
+  if (found.length === 0) return undefined;
+  let sum = 0;
+  for (const metric of found) {
+    for (const point of metric.dataPoints) sum += point.value as number;
+  }
+  return sum;
+}
+
+test.serial(
+  'one reporter reports; a cut session reports nothing; the other takes over late',
+  async (t) => {
+    const a = reporter(1);
+    const b = reporter(1);
+    t.teardown(async () => {
+      await a.stop();
+      await b.stop();
+    });
+    await a.tick();
+    await b.tick();
+    t.true(a.isLeader() !== b.isLeader(), 'exactly one holds the lock');
+    const [leader, other] = a.isLeader() ? [a, b] : [b, a];
+
+    await db.knex('feeds').insert([{ url: 'https://a.example/f' }, { url: 'https://b.example/f' }]);
+    let metrics = await collected();
+    t.is(metrics.filter((m) => m.descriptor.name === 'active_feeds').length, 1, 'reported once');
+    t.is(value(metrics, 'active_feeds'), 2);
+    t.is(value(metrics, 'model_inserts'), 2);
+
+    // Cut the reporter's session, as a PostgreSQL restart or a failover would.
+    t.is(await cutReporterSession(db.knex), 1, 'the reporter held the lock on one session');
+    await db.knex('feeds').where('url', 'https://a.example/f').update({ disabled: true });
+    t.deepEqual(await collected(), [], 'nothing is reported while nobody proves the lock');
+    t.false(leader.isLeader());
+
+    await other.tick();
+    t.true(other.isLeader());
+    t.deepEqual(await collected(), [], 'the new reporter waits out the hand-over');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    metrics = await collected();
+    t.is(value(metrics, 'active_feeds'), 1, 'then reports what the database says now');
+    t.is(value(metrics, 'model_updates'), 1);
+
+    // The first reporter comes back: it finds the lock taken and stays silent.
+    await leader.tick();
+    t.false(leader.isLeader());
+    t.is(
+      (await collected()).filter((m) => m.descriptor.name === 'active_feeds').length,
+      1,
+      'still reported once',
+    );
+  },
+);
+
+test.serial('a counter series exists at 0 for each known label value', async (t) => {
+  const only = reporter(0);
+  t.teardown(() => only.stop());
+  await only.tick();
+  const metrics = await collected();
+  const polls = metrics.find((m) => m.descriptor.name === 'feed_polls');
+  t.truthy(polls);
+  t.true(polls!.dataPoints.length >= 10);
+  t.true(polls!.dataPoints.every((p) => p.value === 0));
+  const waiting = metrics.find((m) => m.descriptor.name === 'worker_jobs_waiting');
+  t.deepEqual(waiting!.dataPoints.map((p) => p.attributes.task).sort(), [
+    'import_bookmarks',
+    'poll_feed',
+    'schedule_feed_polls',
+    'unfurl_bookmark',
+  ]);
+});
