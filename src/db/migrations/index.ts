@@ -3,6 +3,7 @@ import * as initial from './001_initial';
 import * as loginFailures from './002_login_failures';
 import * as importResume from './003_import_resume_worker_heartbeats';
 import * as leanBookmarkIndexes from './004_lean_bookmark_indexes';
+import * as sessionsRateLimits from './005_sessions_rate_limits';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,4 +20,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['002_login_failures', loginFailures],
   ['003_import_resume_worker_heartbeats', importResume],
   ['004_lean_bookmark_indexes', leanBookmarkIndexes],
+  ['005_sessions_rate_limits', sessionsRateLimits],
 ];
