@@ -50,11 +50,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  // A bug that escapes every handler: log it, stop in order (so the embedded
-  // PostgreSQL is not orphaned), exit non-zero for the supervisor to restart.
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception');
-    void shutdown('uncaughtException', 1);
+  // An error that escapes every handler (a stream nobody listened to, a
+  // promise nobody awaited) is a bug, and bugs can often be triggered from
+  // outside: one bad request must not stop the web server, the worker and the
+  // embedded PostgreSQL for everyone. So it is logged with its stack and the
+  // process keeps serving; requests and jobs have their own error handling,
+  // and the failure stays confined to the one that hit it. A failure while
+  // starting still stops the process (main().catch below).
+  process.on('uncaughtException', (error, origin) => {
+    logger.error({ err: error, origin }, 'uncaught exception: kept running');
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection: kept running');
   });
   await starting;
 }
