@@ -17,6 +17,7 @@ export { FeedParseError, type ParsedFeed, parseFeedDocument } from './parser';
 export { queueFeedPolls, waitForJobs } from './polls';
 export { processFeed } from './processor';
 export { type RefreshDeps, type RefreshOutcome, refreshFeed } from './refresh';
+export { pruneFeedItems } from './retention';
 export {
   dueFeedIds,
   feedPollCronPattern,

@@ -18,7 +18,7 @@ import { normaliseFeedUrl } from './urls';
 export interface FeedsDeps {
   readonly knex: Knex;
   readonly fetcher: Fetcher;
-  readonly config: Pick<Config, 'feeds' | 'fetch'>;
+  readonly config: Pick<Config, 'feeds' | 'fetch' | 'quotas'>;
 }
 
 export interface EnsuredFeed {
@@ -83,8 +83,33 @@ export async function subscribeToFeed(
   return deps.knex.transaction(async (trx) => {
     const ensured = await ensureFeed(trx, feedUrl);
     const added = await subscribe(trx, input.userId, ensured.feed.id);
+    if (added) await assertFollowLimit(trx, input.userId, deps.config.quotas.feedsPerUser);
     return { ...ensured, subscribed: added };
   });
+}
+
+/**
+ * FEEDS_MAX_PER_USER, checked after the new subscriptions are written in
+ * `trx` (a 422 rolls them back). The user's row is locked first, so two
+ * follows at once are counted one after the other and cannot both slip
+ * under the limit.
+ */
+export async function assertFollowLimit(
+  trx: Knex.Transaction,
+  userId: number,
+  max: number,
+): Promise<void> {
+  await trx('users').where('id', userId).forUpdate().select('id');
+  const row = await trx('feed_subscriptions')
+    .where('user_id', userId)
+    .count<{ n: number }>({ n: '*' })
+    .first();
+  const following = Number(row?.n ?? 0);
+  if (following > max) {
+    throw validationFailed(
+      `You can follow at most ${max} feeds (FEEDS_MAX_PER_USER); this would make ${following}. Unfollow some first.`,
+    );
+  }
 }
 
 /** Adds the subscription row; false when it was there already. */
