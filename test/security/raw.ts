@@ -56,11 +56,7 @@ export function rawRequest(
 }
 
 /** A request head with Connection: close and the given headers. */
-export function requestHead(
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-): string {
+export function requestHead(method: string, path: string, headers: Record<string, string>): string {
   const lines = Object.entries({ host: 'localhost', connection: 'close', ...headers }).map(
     ([k, v]) => `${k}: ${v}`,
   );

@@ -111,69 +111,81 @@ const routes = (): UploadRoute[] => [
   },
 ];
 
-test.serial('a multipart body that ends mid-file: 400 saying so, no file left, the process untouched', async (t) => {
-  for (const route of routes()) {
-    const body = multipart(
-      'cutcutcut',
-      route.fields,
-      { name: route.file, filename: 'bookmarks.html', content: bookmarks },
-      true,
+test.serial(
+  'a multipart body that ends mid-file: 400 saying so, no file left, the process untouched',
+  async (t) => {
+    for (const route of routes()) {
+      const body = multipart(
+        'cutcutcut',
+        route.fields,
+        { name: route.file, filename: 'bookmarks.html', content: bookmarks },
+        true,
+      );
+      const reply = await rawRequest(
+        web.url,
+        requestHead('POST', route.path, {
+          ...route.headers,
+          'content-type': 'multipart/form-data; boundary=cutcutcut',
+          'content-length': String(body.length),
+        }),
+        body,
+      );
+      t.is(reply.status, 400, `${route.name}: ${reply.status} ${reply.body.slice(0, 300)}`);
+      t.regex(reply.body, /cut off before its end/, route.name);
+      t.deepEqual(uploads(), [], `${route.name} left no file`);
+      await stillServing(t);
+    }
+    t.is(
+      await knex('import_jobs')
+        .count<{ n: number }>({ n: '*' })
+        .first()
+        .then((r) => r?.n),
+      0,
     );
-    const reply = await rawRequest(
-      web.url,
-      requestHead('POST', route.path, {
-        ...route.headers,
-        'content-type': 'multipart/form-data; boundary=cutcutcut',
-        'content-length': String(body.length),
-      }),
-      body,
-    );
-    t.is(reply.status, 400, `${route.name}: ${reply.status} ${reply.body.slice(0, 300)}`);
-    t.regex(reply.body, /cut off before its end/, route.name);
-    t.deepEqual(uploads(), [], `${route.name} left no file`);
-    await stillServing(t);
-  }
-  t.is(await knex('import_jobs').count<{ n: number }>({ n: '*' }).first().then((r) => r?.n), 0);
-});
+  },
+);
 
-test.serial('a client that goes away in the middle of an upload: no file left, the process untouched', async (t) => {
-  for (const route of routes()) {
-    const body = multipart(
-      'gonegone',
-      route.fields,
-      { name: route.file, filename: 'bookmarks.html', content: bookmarks },
-      false,
-    );
+test.serial(
+  'a client that goes away in the middle of an upload: no file left, the process untouched',
+  async (t) => {
+    for (const route of routes()) {
+      const body = multipart(
+        'gonegone',
+        route.fields,
+        { name: route.file, filename: 'bookmarks.html', content: bookmarks },
+        false,
+      );
+      await rawRequest(
+        web.url,
+        requestHead('POST', route.path, {
+          ...route.headers,
+          'content-type': 'multipart/form-data; boundary=gonegone',
+          'content-length': String(body.length),
+        }),
+        body,
+        { stopAfter: Math.floor(body.length / 2) },
+      );
+      t.true(
+        await waitUntil(() => uploads().length === 0, 5000),
+        `${route.name}: ${uploads().join(', ')}`,
+      );
+      await stillServing(t);
+    }
+    // The same for a raw (non-multipart) import body.
     await rawRequest(
       web.url,
-      requestHead('POST', route.path, {
-        ...route.headers,
-        'content-type': 'multipart/form-data; boundary=gonegone',
-        'content-length': String(body.length),
+      requestHead('POST', '/api/v1/imports', {
+        authorization: `Bearer ${token}`,
+        'content-type': 'text/html',
+        'content-length': String(bookmarks.length),
       }),
-      body,
-      { stopAfter: Math.floor(body.length / 2) },
+      bookmarks,
+      { stopAfter: 10_000 },
     );
-    t.true(
-      await waitUntil(() => uploads().length === 0, 5000),
-      `${route.name}: ${uploads().join(', ')}`,
-    );
+    t.true(await waitUntil(() => uploads().length === 0, 5000), uploads().join(', '));
     await stillServing(t);
-  }
-  // The same for a raw (non-multipart) import body.
-  await rawRequest(
-    web.url,
-    requestHead('POST', '/api/v1/imports', {
-      authorization: `Bearer ${token}`,
-      'content-type': 'text/html',
-      'content-length': String(bookmarks.length),
-    }),
-    bookmarks,
-    { stopAfter: 10_000 },
-  );
-  t.true(await waitUntil(() => uploads().length === 0, 5000), uploads().join(', '));
-  await stillServing(t);
-});
+  },
+);
 
 test.serial('an OPML body over 2 MB: 413 with a message, not a reset connection', async (t) => {
   const big = Buffer.alloc(3 * 1024 * 1024, 'x');
@@ -198,16 +210,22 @@ test.serial('an OPML body over 2 MB: 413 with a message, not a reset connection'
   await stillServing(t);
 });
 
-test.serial('an error that escapes every handler is logged, and the process keeps serving', async (t) => {
-  t.is((await fetch(`${web.url}/__throw`)).status, 404);
-  t.is((await fetch(`${web.url}/__reject`)).status, 404);
-  t.true(
-    await waitUntil(() => /unhandled promise rejection: kept running/.test(web.app.output()), 5000),
-  );
-  t.regex(web.app.output(), /"msg":"uncaught exception: kept running"/);
-  t.regex(web.app.output(), /a bug outside every handler/);
-  t.true(isRunning(web));
-  t.is(web.app.child.pid, pid);
-  t.is((await fetch(`${web.url}/healthz`)).status, 200);
-  t.is((await fetch(`${web.url}/bookmarks`)).status, 200);
-});
+test.serial(
+  'an error that escapes every handler is logged, and the process keeps serving',
+  async (t) => {
+    t.is((await fetch(`${web.url}/__throw`)).status, 404);
+    t.is((await fetch(`${web.url}/__reject`)).status, 404);
+    t.true(
+      await waitUntil(
+        () => /unhandled promise rejection: kept running/.test(web.app.output()),
+        5000,
+      ),
+    );
+    t.regex(web.app.output(), /"msg":"uncaught exception: kept running"/);
+    t.regex(web.app.output(), /a bug outside every handler/);
+    t.true(isRunning(web));
+    t.is(web.app.child.pid, pid);
+    t.is((await fetch(`${web.url}/healthz`)).status, 200);
+    t.is((await fetch(`${web.url}/bookmarks`)).status, 200);
+  },
+);
