@@ -111,25 +111,29 @@ const routes = (): UploadRoute[] => [
   },
 ];
 
+/** The route's form with a file of bookmarks, cut before its end or abandoned halfway. */
+function upload(route: UploadRoute, how: { cut: boolean; stopHalfway?: boolean }) {
+  const body = multipart(
+    'uploadboundary',
+    route.fields,
+    { name: route.file, filename: 'bookmarks.html', content: bookmarks },
+    how.cut,
+  );
+  const head = requestHead('POST', route.path, {
+    ...route.headers,
+    'content-type': 'multipart/form-data; boundary=uploadboundary',
+    'content-length': String(body.length),
+  });
+  return rawRequest(web.url, head, body, {
+    stopAfter: how.stopHalfway ? Math.floor(body.length / 2) : undefined,
+  });
+}
+
 test.serial(
   'a multipart body that ends mid-file: 400 saying so, no file left, the process untouched',
   async (t) => {
     for (const route of routes()) {
-      const body = multipart(
-        'cutcutcut',
-        route.fields,
-        { name: route.file, filename: 'bookmarks.html', content: bookmarks },
-        true,
-      );
-      const reply = await rawRequest(
-        web.url,
-        requestHead('POST', route.path, {
-          ...route.headers,
-          'content-type': 'multipart/form-data; boundary=cutcutcut',
-          'content-length': String(body.length),
-        }),
-        body,
-      );
+      const reply = await upload(route, { cut: true });
       t.is(reply.status, 400, `${route.name}: ${reply.status} ${reply.body.slice(0, 300)}`);
       t.regex(reply.body, /cut off before its end/, route.name);
       t.deepEqual(uploads(), [], `${route.name} left no file`);
@@ -149,22 +153,7 @@ test.serial(
   'a client that goes away in the middle of an upload: no file left, the process untouched',
   async (t) => {
     for (const route of routes()) {
-      const body = multipart(
-        'gonegone',
-        route.fields,
-        { name: route.file, filename: 'bookmarks.html', content: bookmarks },
-        false,
-      );
-      await rawRequest(
-        web.url,
-        requestHead('POST', route.path, {
-          ...route.headers,
-          'content-type': 'multipart/form-data; boundary=gonegone',
-          'content-length': String(body.length),
-        }),
-        body,
-        { stopAfter: Math.floor(body.length / 2) },
-      );
+      await upload(route, { cut: false, stopHalfway: true });
       t.true(
         await waitUntil(() => uploads().length === 0, 5000),
         `${route.name}: ${uploads().join(', ')}`,
