@@ -4,7 +4,7 @@ import { AppError, forbidden } from '../errors';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { replaceSession } from '../web/middleware/session';
-import { bodyOf, type FieldErrors, parseForm, safeNext } from '../web/validate';
+import { bodyOf, type FieldErrors, formErrors, parseForm, safeNext } from '../web/validate';
 import { logIn, register } from './credentials';
 import { login, profileEdit, registration, tokenCreate } from './schemas';
 import { addSecurityRoutes } from './security-routes';
@@ -12,17 +12,11 @@ import { createApiToken, getProfile, listApiTokens, revokeApiToken, updateBio } 
 import { createThrottles } from './throttle';
 
 /** A new session id for the signed-in user: nothing planted in the old session survives. */
-export async function signIn(
+async function signIn(
   ctx: ParameterizedContext,
   user: { id: number; username: string },
 ): Promise<void> {
   await replaceSession(ctx, { uid: user.id, username: user.username });
-}
-
-/** The field errors a service's 422 carries (details.fields), or its message as the form's. */
-export function formErrors(error: AppError): FieldErrors {
-  const fields = error.details?.fields;
-  return fields && typeof fields === 'object' ? (fields as FieldErrors) : { _: error.message };
 }
 
 export function userRoutes(deps: WebDeps): Router {

@@ -11,7 +11,7 @@ import { AppError, notFound } from '../errors';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { replaceSession } from '../web/middleware/session';
-import { type FieldErrors, parseForm } from '../web/validate';
+import { type FieldErrors, formErrors, parseForm } from '../web/validate';
 import { changePassword } from './credentials';
 import { User } from './models';
 import { passwordChange } from './schemas';
@@ -48,8 +48,7 @@ export function addSecurityRoutes(router: Router, deps: WebDeps, throttles: Thro
     } catch (error) {
       if (!(error instanceof AppError) || error.status !== 422) throw error;
       ctx.status = 422;
-      const fields = error.details?.fields as FieldErrors | undefined;
-      return showPage(ctx, fields ?? { _: error.message });
+      return showPage(ctx, formErrors(error));
     }
     await revokeUserSessions(db.knex, user.id);
     await replaceSession(ctx, { uid: user.id, username: user.username });
