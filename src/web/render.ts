@@ -37,7 +37,9 @@ export function createRenderer(globals: Record<string, unknown>): Renderer {
     env.render(template, {
       ...data,
       currentUser: ctx.state.user,
-      csrfToken: ctx.state.csrfToken,
+      // Made (and the session stored) only when a template prints it: a
+      // visitor reading public pages gets no session row and no cookie.
+      csrfToken: { toString: () => ctx.state.csrfToken ?? '' },
       requestId: ctx.state.requestId,
       flash: ctx.state.flash,
       path: ctx.path,

@@ -220,3 +220,18 @@ test('login and registration forms mark the first invalid field and point at its
   );
   t.notRegex(register.text, /name="username"[^>]*aria-invalid/);
 });
+
+test('reading public pages stores no session: only a page with a form does', async (t) => {
+  await registered('Reader');
+  const count = async () => Number((await app.db.knex('sessions').count({ n: '*' }))[0]!.n);
+  const before = await count();
+  for (const path of ['/', '/bookmarks', '/t/', '/u/Reader', '/bookmarks?format=markdown']) {
+    const response = await fetch(`${app.baseUrl}${path}`);
+    t.is(response.status, 200, path);
+    t.deepEqual(response.headers.getSetCookie(), [], path);
+  }
+  t.is(await count(), before, 'no session row for a reader');
+  const form = await fetch(`${app.baseUrl}/auth/login`);
+  t.is(form.headers.getSetCookie().length, 2, 'the session id and its signature');
+  t.is(await count(), before + 1);
+});
