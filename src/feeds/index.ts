@@ -28,6 +28,7 @@ export {
   type EnsuredFeed,
   ensureFeed,
   type FeedsDeps,
+  followFeedUrl,
   getUserFeed,
   listBookmarkFeeds,
   listUserFeeds,

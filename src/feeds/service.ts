@@ -112,6 +112,23 @@ export async function assertFollowLimit(
   }
 }
 
+/**
+ * Follows the feed at exactly `url`, without fetching anything to find it
+ * (the CLI's self-test follows its fixture feed so). Counts against `maxFeeds`.
+ */
+export async function followFeedUrl(
+  knex: Knex,
+  input: { readonly userId: number; readonly url: string; readonly maxFeeds: number },
+): Promise<EnsuredFeed> {
+  return knex.transaction(async (trx) => {
+    const ensured = await ensureFeed(trx, input.url);
+    if (await subscribe(trx, input.userId, ensured.feed.id)) {
+      await assertFollowLimit(trx, input.userId, input.maxFeeds);
+    }
+    return ensured;
+  });
+}
+
 /** Adds the subscription row; false when it was there already. */
 export async function subscribe(
   db: Knex | Knex.Transaction,
