@@ -4,6 +4,9 @@
  * escapes becomes a generic 500, logged with its stack, never shown.
  */
 export class AppError extends Error {
+  /** For 429 and 503: when to try again (the Retry-After header), when known. */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -31,6 +34,10 @@ export const forbidden = (message = 'You may not do this.') =>
 export const notFound = (message = 'Not found.') => new AppError(404, 'not_found', message);
 export const conflict = (message: string) => new AppError(409, 'conflict', message);
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
-export const tooManyRequests = (message: string) => new AppError(429, 'too_many_requests', message);
+export const tooManyRequests = (message: string, retryAfterSeconds?: number) => {
+  const error = new AppError(429, 'too_many_requests', message);
+  error.retryAfterSeconds = retryAfterSeconds;
+  return error;
+};
 export const serviceUnavailable = (message: string) =>
   new AppError(503, 'service_unavailable', message);

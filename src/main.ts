@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   // an orderly stop (after start-up completes) rather than the default kill.
   const starting = boot(mode, config, logger);
   let stopping = false;
-  const shutdown = async (signal: string, exitCode = 0) => {
+  const shutdown = async (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       .shutdown()
       .catch(() => {});
     logger.info('stopped');
-    process.exit(exitCode);
+    process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   // A worker process started by another (WORKER_PROCESSES) stops with it.
@@ -57,11 +57,18 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // A closed terminal: the same orderly stop rather than the default sudden one.
   process.on('SIGHUP', () => void shutdown('SIGHUP'));
-  // A bug that escapes every handler: log it, stop in order (so the embedded
-  // PostgreSQL is not orphaned), exit non-zero for the supervisor to restart.
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception');
-    void shutdown('uncaughtException', 1);
+  // An error that escapes every handler (a stream nobody listened to, a
+  // promise nobody awaited) is a bug, and bugs can often be triggered from
+  // outside: one bad request must not stop the web server, the worker and the
+  // embedded PostgreSQL for everyone. So it is logged with its stack and the
+  // process keeps serving; requests and jobs have their own error handling,
+  // and the failure stays confined to the one that hit it. A failure while
+  // starting still stops the process (main().catch below).
+  process.on('uncaughtException', (error, origin) => {
+    logger.error({ err: error, origin }, 'uncaught exception: kept running');
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection: kept running');
   });
   await starting;
 }

@@ -10,5 +10,7 @@ export function cronItems(config: Config): CronItem[] {
       identifier: 'schedule_feed_polls',
       match: feedPollCronPattern(config.feeds.pollIntervalMinutes),
     },
+    // Hourly, off the hour (when the feed polls are queued).
+    { task: 'prune_old_data', identifier: 'prune_old_data', match: '23 * * * *' },
   ];
 }

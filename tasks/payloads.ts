@@ -10,6 +10,7 @@ export interface TaskPayloads {
   poll_feed: { feedId: number };
   schedule_feed_polls: Record<string, never>;
   import_bookmarks: { importJobId: number };
+  prune_old_data: Record<string, never>;
 }
 
 export type TaskName = keyof TaskPayloads;

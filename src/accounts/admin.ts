@@ -1,12 +1,12 @@
 /**
  * What an administrator does to accounts from the command line: list them,
  * disable or enable one, set a new password. A disabled user cannot sign in,
- * and their sessions and API tokens are refused (isActiveUser, userForToken).
+ * and their API tokens are refused (userForToken); disabling an account and
+ * setting its password both end every session it has.
  */
 import { notFound } from '../errors';
-import { findUserByUsername, User } from '../users';
+import { assertStrongPassword, findUserByUsername, revokeUserSessions, User } from '../users';
 import { hashPassword } from '../users/passwords';
-import { clearFailures } from '../users/throttle';
 
 export interface UserListing {
   readonly id: number;
@@ -49,16 +49,22 @@ export async function setUserDisabled(username: string, disabled: boolean): Prom
     .patch({ disabled_at: disabled ? new Date() : null })
     .where({ id: user.id })
     .where((q) => (disabled ? q.whereNull('disabled_at') : q.whereNotNull('disabled_at')));
+  if (disabled) await revokeUserSessions(User.knex(), user.id);
   return changed > 0;
 }
 
-/** A new password from an administrator; the login throttle for the user is lifted. */
+/**
+ * A new password from an administrator, under the same policy as everyone's.
+ * Every session of the account ends. A login lock the user ran into at their
+ * own address is not lifted: it ends by itself (LOGIN_LOCK_MINUTES).
+ */
 export async function resetPassword(username: string, password: string): Promise<void> {
   const user = await existingUser(username);
+  await assertStrongPassword('password', password, user);
   await User.query()
     .patch({ password_hash: await hashPassword(password) })
     .where({ id: user.id });
-  await clearFailures(User.knex(), [`user:${user.username.toLowerCase()}`]);
+  await revokeUserSessions(User.knex(), user.id);
 }
 
 /** A signed-in session counts only while its account exists and is not disabled. */

@@ -7,14 +7,21 @@
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { AppError, notFound } from '../errors';
-import { createApiToken, listApiTokens, revokeApiToken } from '../users';
+import { createApiToken, createThrottles, listApiTokens, revokeApiToken } from '../users';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
+import { replaceSession } from '../web/middleware/session';
 import { resolveSecretKey } from '../web/secret-key';
 import { bodyOf, type FieldErrors, parseForm } from '../web/validate';
 import { type PostedForm, postedForm, presentTokens } from './presenters';
 import { deletionForm, emailForm, profileForm, tokenForm } from './schemas';
-import { changeEmail, deleteAccount, summarizeAccount, updateProfile } from './service';
+import {
+  changeEmail,
+  deleteAccount,
+  type PasswordProof,
+  summarizeAccount,
+  updateProfile,
+} from './service';
 import { renderSettings } from './settings-page';
 import { tokenSealer } from './token-reveal';
 
@@ -29,8 +36,14 @@ function formErrors(error: unknown): { status: number; errors: FieldErrors } | u
   return undefined;
 }
 
-export function accountRoutes({ config, render }: WebDeps): Router {
+export function accountRoutes({ config, render, db }: WebDeps): Router {
   const router = new Router();
+  const throttles = createThrottles(db.knex, config.security);
+  const proof = (ctx: ParameterizedContext, password: string): PasswordProof => ({
+    password,
+    throttles,
+    address: ctx.ip,
+  });
   const sealer = tokenSealer(resolveSecretKey(config));
   const signedIn = requireUser();
 
@@ -81,7 +94,7 @@ export function accountRoutes({ config, render }: WebDeps): Router {
       await changeEmail({
         userId: me(ctx),
         email: parsed.value.email,
-        currentPassword: parsed.value.current_password,
+        proof: proof(ctx, parsed.value.current_password),
       });
     });
     if (ok && parsed.ok) {
@@ -148,14 +161,19 @@ export function accountRoutes({ config, render }: WebDeps): Router {
       (posted) => deletePage(ctx, posted),
       async () => {
         if (!parsed.ok) throw invalid(parsed.errors);
-        await deleteAccount({ userId: me(ctx), currentPassword: parsed.value.current_password });
+        await deleteAccount({
+          userId: me(ctx),
+          proof: proof(ctx, parsed.value.current_password),
+        });
       },
     );
     if (!ok) return;
-    // Signed out, in a fresh session that carries only the goodbye.
-    ctx.session = null;
-    ctx.session = {} as never;
-    redirect(ctx, '/', 'Your account and everything in it have been deleted.');
+    // Signed out, in a fresh session that carries only the goodbye (the
+    // account's sessions went with it).
+    await replaceSession(ctx, {
+      flash: { kind: 'info', message: 'Your account and everything in it have been deleted.' },
+    });
+    ctx.redirect('/');
   });
 
   return router;

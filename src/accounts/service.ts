@@ -2,14 +2,20 @@
  * What a signed-in person does to their own account on /settings: profile,
  * email, and deleting the account. Changes that could lock the owner out or
  * lose data (email, deletion) need the current password, checked under the
- * login throttle so a borrowed session cannot guess it.
+ * login throttle so a borrowed session cannot guess it (PasswordProof).
  */
 import fs from 'node:fs/promises';
 import { Bookmark, Tag } from '../bookmarks';
-import { notFound, tooManyRequests, validationFailed } from '../errors';
-import { Profile, User, updateBio } from '../users';
-import { verifyPassword } from '../users/passwords';
-import { clearFailures, isThrottled, recordFailure } from '../users/throttle';
+import { notFound, validationFailed } from '../errors';
+import { confirmCurrentPassword, Profile, type Throttles, User, updateBio } from '../users';
+
+/** The current password as typed, and what its check is throttled by. */
+export interface PasswordProof {
+  readonly password: string;
+  readonly throttles: Throttles;
+  /** The client's address: the login throttle counts per account and address. */
+  readonly address: string;
+}
 
 export interface Account {
   readonly id: number;
@@ -39,9 +45,9 @@ export async function updateProfile(input: { userId: number; bio: string }): Pro
 export async function changeEmail(input: {
   userId: number;
   email: string;
-  currentPassword: string;
+  proof: PasswordProof;
 }): Promise<void> {
-  await checkCurrentPassword(input.userId, input.currentPassword);
+  await checkCurrentPassword(input.userId, input.proof);
   try {
     await User.query().patch({ email: input.email.toLowerCase() }).where({ id: input.userId });
   } catch (error) {
@@ -62,9 +68,9 @@ export async function changeEmail(input: {
  */
 export async function deleteAccount(input: {
   userId: number;
-  currentPassword: string;
+  proof: PasswordProof;
 }): Promise<void> {
-  await checkCurrentPassword(input.userId, input.currentPassword);
+  await checkCurrentPassword(input.userId, input.proof);
   const uploads = await User.transaction(async (trx) => {
     // Locked first: an import batch or a new bookmark for this user now waits,
     // then fails on the missing user, instead of slipping in uncounted.
@@ -81,27 +87,15 @@ export async function deleteAccount(input: {
   await Promise.all(uploads.map((file) => fs.rm(file, { force: true })));
 }
 
-/**
- * The signed-in user's password, as at login: the same throttle key, so
- * guesses here count towards the login limit and the other way round.
- */
-async function checkCurrentPassword(userId: number, password: string): Promise<void> {
+/** The signed-in user's password, on the login throttle's counter (users/credentials.ts). */
+async function checkCurrentPassword(userId: number, proof: PasswordProof): Promise<void> {
   const user = await User.query().findById(userId);
   if (!user) throw notFound('There is no such account.');
-  const keys = [`user:${user.username.toLowerCase()}`];
-  const waitSeconds = await isThrottled(User.knex(), keys);
-  if (waitSeconds !== undefined) {
-    throw tooManyRequests(
-      `Too many wrong passwords. Try again in ${Math.ceil(waitSeconds / 60)} minutes.`,
-    );
-  }
-  if (!(await verifyPassword(password, user.password_hash))) {
-    await recordFailure(User.knex(), keys);
-    throw validationFailed('That is not your current password.', {
-      fields: { current_password: 'That is not your current password.' },
-    });
-  }
-  await clearFailures(User.knex(), keys);
+  await confirmCurrentPassword(proof.throttles, {
+    user,
+    password: proof.password,
+    address: proof.address,
+  });
 }
 
 export interface AccountSummary {

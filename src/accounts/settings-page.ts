@@ -1,5 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import { getBookmarkPreferences } from '../bookmarks';
+import { countUserSessions, User } from '../users';
 import type { Renderer } from '../web/render';
 import type { PostedForm } from './presenters';
 import { getAccount } from './service';
@@ -16,15 +17,17 @@ export async function renderSettings(
   posted?: PostedForm,
 ): Promise<string> {
   const userId = ctx.state.user!.id;
-  const [account, bookmarkPreferences] = await Promise.all([
+  const [account, bookmarkPreferences, activeSessions] = await Promise.all([
     getAccount(userId),
     getBookmarkPreferences(userId),
+    countUserSessions(User.knex(), userId),
   ]);
   ctx.set('Cache-Control', 'no-store');
   return render(ctx, 'settings/index.njk', {
     section: 'account',
     account,
     bookmarkPreferences,
+    activeSessions,
     posted,
   });
 }

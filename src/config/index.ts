@@ -83,6 +83,28 @@ export interface Config {
     /** Records written per transaction (and between progress updates). */
     readonly batchSize: number;
   };
+  readonly security: {
+    /** Reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed; 0: none. */
+    readonly trustProxyHops: number;
+    /** statement_timeout of the app's own database connections; 0: none. */
+    readonly statementTimeoutMs: number;
+    /** Failed logins to one account from one address before it is locked there. */
+    readonly loginMaxFailures: number;
+    /** Failed logins from one address (any account) per hour before it is locked. */
+    readonly loginMaxFailuresPerAddress: number;
+    readonly loginLockMinutes: number;
+    readonly registrationsPerAddressPerHour: number;
+  };
+  readonly quotas: {
+    /** Feeds one user may follow. */
+    readonly feedsPerUser: number;
+    /** Feeds one user may have polled on demand (POST /feeds/fetch) per hour. */
+    readonly feedFetchesPerHour: number;
+    /** Items kept per feed; older ones no longer in the feed are deleted. */
+    readonly feedItemsRetained: number;
+    /** Hours a failed import keeps its upload (for a retry) before it is deleted. */
+    readonly failedUploadRetentionHours: number;
+  };
 }
 
 export { ConfigError } from './reader';
@@ -178,9 +200,47 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
       maxBytes: r.bytes('IMPORT_MAX_BYTES', 50 * 1024 * 1024),
       batchSize: r.int('IMPORT_BATCH_SIZE', 1000, { min: 1, max: 10_000 }),
     },
+    security: {
+      trustProxyHops: trustProxyHops(r, env ?? process.env),
+      statementTimeoutMs: r.int('DATABASE_STATEMENT_TIMEOUT_MS', 15_000, {
+        min: 0,
+        max: 3_600_000,
+      }),
+      loginMaxFailures: r.int('LOGIN_MAX_FAILURES', 5, { min: 1, max: 1000 }),
+      loginMaxFailuresPerAddress: r.int('LOGIN_MAX_FAILURES_PER_ADDRESS', 50, {
+        min: 1,
+        max: 100_000,
+      }),
+      loginLockMinutes: r.int('LOGIN_LOCK_MINUTES', 15, { min: 1, max: 24 * 60 }),
+      registrationsPerAddressPerHour: r.int('REGISTRATIONS_PER_ADDRESS', 10, {
+        min: 1,
+        max: 100_000,
+      }),
+    },
+    quotas: {
+      feedsPerUser: r.int('FEEDS_MAX_PER_USER', 1000, { min: 1, max: 1_000_000 }),
+      feedFetchesPerHour: r.int('FEED_FETCHES_PER_HOUR', 300, { min: 1, max: 1_000_000 }),
+      feedItemsRetained: r.int('FEED_ITEMS_RETAINED', 1000, { min: 10, max: 1_000_000 }),
+      failedUploadRetentionHours: r.int('IMPORT_FAILED_UPLOAD_HOURS', 72, {
+        min: 1,
+        max: 24 * 365,
+      }),
+    },
   };
   r.finish();
   return deepFreeze(config);
+}
+
+/**
+ * TRUST_PROXY: false (default), true (one proxy in front) or the number of
+ * proxies. Only the last that many X-Forwarded-For entries are believed: the
+ * ones before them are whatever the client sent.
+ */
+function trustProxyHops(r: EnvReader, env: NodeJS.ProcessEnv): number {
+  if (/^\s*\d+\s*$/.test(env.TRUST_PROXY ?? '')) {
+    return r.int('TRUST_PROXY', 0, { min: 0, max: 10 });
+  }
+  return r.bool('TRUST_PROXY', false) ? 1 : 0;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -32,7 +32,7 @@ export async function openDatabase(
     : await (embeddedStarting ??
         startEmbeddedPostgres(config.dataDir, logger.child({ component: 'postgres' })));
   const url = config.databaseUrl ?? embedded!.url;
-  const knex = createKnex(url);
+  const knex = createKnex(url, 10, { statementTimeoutMs: config.security.statementTimeoutMs });
   Model.knex(knex);
   const pools: pg.Pool[] = [];
   let closing = false;
@@ -66,10 +66,22 @@ export async function openDatabase(
   };
 }
 
-export function createKnex(url: string, poolMax = 10): Knex {
+/**
+ * `statementTimeoutMs` (DATABASE_STATEMENT_TIMEOUT_MS) bounds every statement
+ * on these connections: one expensive request cannot hold a connection (and
+ * a backend's CPU and memory) for long. PostgreSQL cancels it with 57014,
+ * which the web answers as a 503. Migrations run on connections of their own
+ * (migrate.ts), graphile-worker and imports on theirs: no limit there.
+ */
+export function createKnex(
+  url: string,
+  poolMax = 10,
+  options: { statementTimeoutMs?: number } = {},
+): Knex {
+  const timeout = options.statementTimeoutMs ?? 0;
   return knexFactory({
     client: 'pg',
-    connection: url,
+    connection: timeout > 0 ? { connectionString: url, statement_timeout: timeout } : url,
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 10_000,
   });

@@ -1,6 +1,7 @@
 import { Logger as GraphileLogger, runMigrations } from 'graphile-worker';
 import type { Knex } from 'knex';
 import pg from 'pg';
+import { createKnex } from './connection';
 import { migrations } from './migrations';
 
 type MigrationList = typeof migrations;
@@ -57,12 +58,26 @@ export async function migrateAll(
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    const applied = (await isCurrent(client, list)) ? [] : await migrateLatest(db.knex, list);
+    const applied = (await isCurrent(client, list)) ? [] : await migrateOwnConnections(db, list);
     await runMigrations({ connectionString: db.url, logger: quietLogger });
     return applied;
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     await client.end();
+  }
+}
+
+/**
+ * On a knex of its own: the app's connections carry a statement_timeout
+ * (DATABASE_STATEMENT_TIMEOUT_MS) that a long migration (an index on a big
+ * table) must not run into.
+ */
+async function migrateOwnConnections(db: { url: string }, list: MigrationList): Promise<string[]> {
+  const knex = createKnex(db.url, 2);
+  try {
+    return await migrateLatest(knex, list);
+  } finally {
+    await knex.destroy();
   }
 }
 

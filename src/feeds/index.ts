@@ -18,6 +18,7 @@ export { queueFeedPolls, waitForJobs } from './polls';
 export { describeStatus, formatWhen } from './presenters';
 export { processFeed } from './processor';
 export { type RefreshDeps, type RefreshOutcome, refreshFeed } from './refresh';
+export { pruneFeedItems } from './retention';
 export { safeUrl, sanitizeHtml } from './sanitize';
 export {
   dueFeedIds,
@@ -30,6 +31,7 @@ export {
   type EnsuredFeed,
   ensureFeed,
   type FeedsDeps,
+  followFeedUrl,
   getUserFeed,
   listBookmarkFeeds,
   listUserFeeds,

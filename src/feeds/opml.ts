@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import { validationFailed } from '../errors';
 import { Feed } from './models';
 import { queueFeedPolls } from './polls';
+import { assertFollowLimit } from './service';
 import { tryNormaliseFeedUrl } from './urls';
 
 export const OPML_MAX_FEEDS = 2000;
@@ -80,7 +81,12 @@ export interface OpmlImportResult {
  */
 export async function importOpml(
   deps: { readonly knex: Knex },
-  input: { readonly userId: number; readonly opml: string },
+  input: {
+    readonly userId: number;
+    readonly opml: string;
+    /** FEEDS_MAX_PER_USER: an import that would pass it adds nothing (422). */
+    readonly maxFeeds: number;
+  },
 ): Promise<OpmlImportResult> {
   const outlines = parseOpml(input.opml);
   if (outlines.length > OPML_MAX_FEEDS) {
@@ -119,6 +125,7 @@ export async function importOpml(
       .onConflict(['user_id', 'feed_id'])
       .ignore()
       .returning('feed_id');
+    if (subscribed.length > 0) await assertFollowLimit(trx, input.userId, input.maxFeeds);
     return {
       added: subscribed.length,
       alreadyFollowed: feeds.length - subscribed.length,

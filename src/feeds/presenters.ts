@@ -3,6 +3,7 @@
  * (Feed.to_dict / FeedItem.to_dict), so existing clients keep working.
  */
 import type { Feed, FeedItem } from './models';
+import { safeFeedJson } from './safe-json';
 import { safeUrl } from './sanitize';
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
@@ -16,7 +17,7 @@ export function presentFeedJson(feed: Feed) {
     disabled: feed.disabled,
     etag: feed.etag,
     modified: feed.modified,
-    json: feed.metadata,
+    json: safeFeedJson(feed.metadata),
     last_status: feed.last_status,
     last_error: feed.last_error,
     last_polled_at: iso(feed.last_polled_at),
@@ -39,7 +40,7 @@ export function presentItemJson(item: FeedItem) {
     description: item.description ?? '',
     last_seen_at: iso(item.last_seen_at),
     first_seen_at: iso(item.first_seen_at),
-    json: item.raw,
+    json: safeFeedJson(item.raw),
     created_at: iso(item.first_seen_at),
     updated_at: iso(item.last_seen_at),
   };
@@ -51,6 +52,8 @@ export type FeedJson = ReturnType<typeof presentFeedJson> & {
 
 export interface FeedsJsonEntry {
   readonly success: boolean;
+  /** Some (or all) of the items were left out: the answer reached its size limit. */
+  readonly truncated?: boolean;
   readonly fetched?: FeedJson;
   readonly error?: string;
 }

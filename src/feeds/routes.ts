@@ -13,6 +13,7 @@ import { bodyOf, parseForm, parseOrThrow } from '../web/validate';
 import { fetchFeedsJson, getFeedsJson } from './feeds-json';
 import { listFeedItems } from './items';
 import { exportOpml, importOpml } from './opml';
+import { createPollQuota } from './poll-quota';
 import { presentFeedRow, presentItemRow } from './presenters';
 import { feedIdParam, feedsFetchBody, feedsGetQuery, pageQuery, subscribeForm } from './schemas';
 import {
@@ -35,6 +36,7 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
   // Subscribing fetches the address to find its feed: through the guarded fetcher.
   const fetcher = createFetcher(config.fetch);
   const deps = { knex: db.knex, fetcher, config };
+  const pollQuota = createPollQuota(db.knex, config.quotas.feedFetchesPerHour);
   const user = (ctx: ParameterizedContext) => ctx.state.user!;
 
   const renderIndex = async (
@@ -65,11 +67,11 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
 
   router.post('/feeds/fetch', requireUser(), async (ctx) => {
     const body = parseOrThrow(feedsFetchBody, ctx.request.body);
-    ctx.body = await fetchFeedsJson(deps, {
-      urls: body.urls,
-      since: body.since,
-      perFeedLimit: body.per_feed_limit,
-    });
+    const userId = user(ctx).id;
+    ctx.body = await fetchFeedsJson(
+      { knex: db.knex, reservePolls: (count) => pollQuota.reserve(userId, count) },
+      { urls: body.urls, since: body.since, perFeedLimit: body.per_feed_limit, userId },
+    );
   });
 
   router.get('/feeds', requireUser(), async (ctx) => renderIndex(ctx));
@@ -110,7 +112,11 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
 
   router.post('/feeds/import', requireUser(), async (ctx) => {
     const opml = await readOpmlUpload(ctx);
-    const result = await importOpml(deps, { userId: user(ctx).id, opml });
+    const result = await importOpml(deps, {
+      userId: user(ctx).id,
+      opml,
+      maxFeeds: config.quotas.feedsPerUser,
+    });
     if (ctx.accepts('html', 'json') === 'json') {
       ctx.body = result;
       return;

@@ -16,7 +16,7 @@ import { normaliseFeedUrl } from './urls';
 export interface FeedsDeps {
   readonly knex: Knex;
   readonly fetcher: Fetcher;
-  readonly config: Pick<Config, 'feeds' | 'fetch'>;
+  readonly config: Pick<Config, 'feeds' | 'fetch' | 'quotas'>;
 }
 
 export interface EnsuredFeed {
@@ -78,7 +78,49 @@ export async function subscribeToFeed(
   return deps.knex.transaction(async (trx) => {
     const ensured = await ensureFeed(trx, feedUrl);
     const added = await subscribe(trx, input.userId, ensured.feed.id);
+    if (added) await assertFollowLimit(trx, input.userId, deps.config.quotas.feedsPerUser);
     return { ...ensured, subscribed: added };
+  });
+}
+
+/**
+ * FEEDS_MAX_PER_USER, checked after the new subscriptions are written in
+ * `trx` (a 422 rolls them back). The user's row is locked first, so two
+ * follows at once are counted one after the other and cannot both slip
+ * under the limit.
+ */
+export async function assertFollowLimit(
+  trx: Knex.Transaction,
+  userId: number,
+  max: number,
+): Promise<void> {
+  await trx('users').where('id', userId).forUpdate().select('id');
+  const row = await trx('feed_subscriptions')
+    .where('user_id', userId)
+    .count<{ n: number }>({ n: '*' })
+    .first();
+  const following = Number(row?.n ?? 0);
+  if (following > max) {
+    throw validationFailed(
+      `You can follow at most ${max} feeds (FEEDS_MAX_PER_USER); this would make ${following}. Unfollow some first.`,
+    );
+  }
+}
+
+/**
+ * Follows the feed at exactly `url`, without fetching anything to find it
+ * (the CLI's self-test follows its fixture feed so). Counts against `maxFeeds`.
+ */
+export async function followFeedUrl(
+  knex: Knex,
+  input: { readonly userId: number; readonly url: string; readonly maxFeeds: number },
+): Promise<EnsuredFeed> {
+  return knex.transaction(async (trx) => {
+    const ensured = await ensureFeed(trx, input.url);
+    if (await subscribe(trx, input.userId, ensured.feed.id)) {
+      await assertFollowLimit(trx, input.userId, input.maxFeeds);
+    }
+    return ensured;
   });
 }
 
@@ -100,10 +142,15 @@ export async function unsubscribeFromFeed(
   deps: Pick<FeedsDeps, 'knex'>,
   input: { readonly userId: number; readonly feedId: number },
 ): Promise<void> {
-  const deleted = await FeedSubscription.query(deps.knex)
-    .delete()
-    .where({ user_id: input.userId, feed_id: input.feedId });
-  if (deleted === 0) throw notFound('You do not follow that feed.');
+  await deps.knex.transaction(async (trx) => {
+    const deleted = await FeedSubscription.query(trx)
+      .delete()
+      .where({ user_id: input.userId, feed_id: input.feedId });
+    if (deleted === 0) throw notFound('You do not follow that feed.');
+    // The reader's per-item read states go too: following the feed again
+    // starts afresh, as the subscription's read-up-to mark does.
+    await trx('feed_item_states').delete().where({ user_id: input.userId, feed_id: input.feedId });
+  });
 }
 
 export interface UserFeed {

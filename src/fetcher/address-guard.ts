@@ -90,7 +90,7 @@ export function guardedLookup(
     if (allowed.length === 0) {
       const first = addresses[0];
       const error = new BlockedAddressError(
-        `${hostname} (${addresses.map((a) => a.address).join(', ')})`,
+        hostname,
         first ? classifyAddress(first.address).range : 'unresolved',
       );
       (callback as LookupAll)(error as NodeJS.ErrnoException, []);

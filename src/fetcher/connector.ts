@@ -45,7 +45,8 @@ export function createGuardedConnector(options: {
       const verdict = remote ? classify(remote) : { allowed: false, range: 'unknown' };
       if (!verdict.allowed) {
         socket.destroy();
-        callback(new BlockedAddressError(remote ?? host, verdict.range), null);
+        // Named by the host from the URL: the address it reached is our DNS's answer.
+        callback(new BlockedAddressError(host, verdict.range), null);
         return;
       }
       callback(null, socket);

@@ -1,3 +1,5 @@
+import net from 'node:net';
+
 /**
  * Every way a fetch can fail, as one closed set. Feed metrics use these kinds
  * as their `status` label, so a new kind is a new label value: add it to the
@@ -49,16 +51,27 @@ export function isFetchError(error: unknown): error is FetchError {
 /**
  * Thrown inside the connector when an address is refused. A distinct class
  * (and code) so the fetcher can recognise it after undici has carried it
- * through its own error paths.
+ * through its own error paths. Its message goes to people (a feed's last
+ * error, a form's answer): it names what they gave — the host name, or the
+ * address they typed — never what our DNS answered for a name, and it names
+ * the setting that would allow it.
  */
 export class BlockedAddressError extends Error {
   readonly code = 'ERR_FETCH_BLOCKED_ADDRESS';
 
   constructor(
-    readonly address: string,
+    /** The host name or literal address from the URL. */
+    readonly host: string,
+    /** ipaddr.js's name for the refused range; not in the message for a host name. */
     readonly range: string,
   ) {
-    super(`refused to connect to ${address} (${range} address)`);
+    const what =
+      net.isIP(host.replace(/^\[|\]$/g, '')) !== 0
+        ? `a ${range} address`
+        : 'not a public internet address';
+    super(
+      `refused to connect to ${host}: ${what} (FETCH_ALLOW_PRIVATE_NETWORKS=true allows private networks)`,
+    );
     this.name = 'BlockedAddressError';
   }
 }

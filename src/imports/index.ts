@@ -2,3 +2,4 @@
 export { failJob as failImportJob } from './lifecycle';
 export { ImportJob } from './models';
 export { ImportInterrupted, processImport } from './processor';
+export { removeStaleUploads } from './uploads';

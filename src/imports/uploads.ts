@@ -1,14 +1,14 @@
 /**
  * Uploaded files live under DATA_DIR/uploads until their import ends:
  * deleted once it completed or was cancelled, kept when it failed (for a
- * retry). Writes are streamed and capped; an over-size upload leaves nothing.
+ * retry, IMPORT_FAILED_UPLOAD_HOURS; then the maintenance task deletes it).
+ * Writes are streamed and capped; an over-size or cut-off upload leaves nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import fs from 'node:fs';
+import { EventEmitter } from 'node:events';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { finished } from 'node:stream/promises';
+import type { Knex } from 'knex';
 import { payloadTooLarge } from '../errors';
 
 export function uploadsDir(dataDir: string): string {
@@ -25,21 +25,41 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+export const cutOffMessage =
+  'The upload was cut off before its end, so nothing was saved. Send the whole file again.';
+
+/** The request body ended early: the client went away, or busboy found no closing boundary. */
+export function isCutOff(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    (typeof message === 'string' && /^Unexpected end of (file|form)$/.test(message))
+  );
+}
+
 /**
  * Streams `source` to a new file in the uploads folder; never holds it in
  * memory. Past `maxBytes` the partial file is removed and the rest of the
  * source is read and dropped (up to a bound), so an HTTP client still gets
- * the 413 rather than a reset connection; then a 413 is thrown.
+ * the 413 rather than a reset connection; then a 413 is thrown. When the
+ * source fails (a cut-off body), the partial file is removed and its error
+ * thrown.
  */
 export async function saveUpload(
   source: AsyncIterable<Buffer>,
   dataDir: string,
   maxBytes: number,
 ): Promise<{ path: string; size: number }> {
+  // The source may fail while we await the folder and the file below; its
+  // error must not go unheard (that ends the process). Reading it later
+  // meets the same error, and we clean up then.
+  if (source instanceof EventEmitter) source.on('error', () => {});
   const dir = uploadsDir(dataDir);
   await fsp.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${Date.now()}-${randomBytes(8).toString('hex')}.upload`);
-  const out = fs.createWriteStream(file, { flags: 'wx', mode: 0o600 });
+  // Opened before reading, so whatever happens next the file exists and is ours to remove.
+  const out = await fsp.open(file, 'wx', 0o600);
   let size = 0;
   let tooLarge = false;
   try {
@@ -51,20 +71,16 @@ export async function saveUpload(
       }
       if (size > maxBytes) {
         tooLarge = true;
-        out.destroy();
         continue;
       }
-      if (!out.write(chunk)) await once(out, 'drain');
-    }
-    if (!tooLarge) {
-      out.end();
-      await finished(out);
+      await out.write(chunk);
     }
   } catch (error) {
-    out.destroy();
+    await out.close().catch(() => {});
     await removeUpload(file);
     throw error;
   }
+  await out.close();
   if (tooLarge) {
     await removeUpload(file);
     throw payloadTooLarge(tooLargeMessage(maxBytes));
@@ -84,4 +100,48 @@ export async function uploadExists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A file this young may be an upload still being received (its job row comes after). */
+const IN_FLIGHT_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes the uploads nobody needs any more, answering how many: those of
+ * imports that failed more than `failedHours` ago (a retry then asks for the
+ * file again), and any file no import refers to (left by a process that died
+ * while receiving it). Kept: uploads of pending and running imports, and of
+ * recent failures. Run by the prune_old_data task.
+ */
+export async function removeStaleUploads(
+  knex: Knex,
+  dataDir: string,
+  failedHours: number,
+): Promise<number> {
+  const dir = uploadsDir(dataDir);
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return 0;
+    throw error;
+  }
+  const needed: Array<{ file_path: string }> = await knex('import_jobs')
+    .whereIn('status', ['pending', 'processing'])
+    .orWhere((failed) =>
+      failed
+        .where('status', 'failed')
+        .andWhere('completed_at', '>', new Date(Date.now() - failedHours * 60 * 60 * 1000)),
+    )
+    .select('file_path');
+  const keep = new Set(needed.map((row) => path.resolve(row.file_path)));
+  let removed = 0;
+  for (const name of names) {
+    const file = path.resolve(dir, name);
+    if (keep.has(file)) continue;
+    const stat = await fsp.stat(file).catch(() => undefined);
+    if (!stat?.isFile() || Date.now() - stat.mtimeMs < IN_FLIGHT_MS) continue;
+    await removeUpload(file);
+    removed++;
+  }
+  return removed;
 }

@@ -49,6 +49,7 @@ export const IMPORT_ITEM_RESULTS = ['created', 'updated', 'skipped', 'failed'] a
 const TASKS = {
   import_bookmarks: true,
   poll_feed: true,
+  prune_old_data: true,
   schedule_feed_polls: true,
   unfurl_bookmark: true,
 } satisfies Record<TaskName, true>;

@@ -18,6 +18,8 @@ export interface SelfTestTarget {
   /** API token and id of the user the self-test acts as. */
   readonly token: string;
   readonly userId: number;
+  /** Makes the user follow a feed (POST /feeds/fetch polls only the caller's feeds). */
+  followFeed(url: string): Promise<void>;
   readonly timeoutMs?: number;
   /** Removes what the run left in the database for the fixture site (its feed). */
   readonly cleanUp?: (fixtureBaseUrl: string) => Promise<void>;
@@ -115,6 +117,8 @@ export async function runSelfTest(target: SelfTestTarget, log: Log): Promise<Sel
       [200],
     );
 
+    // /feeds/fetch polls only the caller's own feeds: follow it first.
+    await target.followFeed(`${site.baseUrl}/feed.xml`);
     log('polling the fixture feed');
     const fetched = await call(target, 'POST', '/feeds/fetch', {
       urls: [`${site.baseUrl}/feed.xml`],

@@ -1,51 +1,56 @@
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { AppError, forbidden, tooManyRequests } from '../errors';
+import { AppError, forbidden } from '../errors';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
-import { bodyOf, parseForm, safeNext } from '../web/validate';
+import { replaceSession } from '../web/middleware/session';
+import { bodyOf, type FieldErrors, formErrors, parseForm, safeNext } from '../web/validate';
+import { logIn, register } from './credentials';
 import { login, profileEdit, registration } from './schemas';
-import { authenticate, createUser, getProfile, updateBio } from './service';
-import { clearFailures, isThrottled, recordFailure } from './throttle';
+import { addSecurityRoutes } from './security-routes';
+import { getProfile, updateBio } from './service';
+import { createThrottles } from './throttle';
 
-function signIn(ctx: ParameterizedContext, user: { id: number; username: string }): void {
-  // A fresh session at login: nothing an attacker planted in the old one survives,
-  // and the CSRF token is new (csrfProtection makes one on the next request).
-  ctx.session = null;
-  ctx.session = { uid: user.id, username: user.username } as never;
+/** A new session id for the signed-in user: nothing planted in the old session survives. */
+async function signIn(
+  ctx: ParameterizedContext,
+  user: { id: number; username: string },
+): Promise<void> {
+  await replaceSession(ctx, { uid: user.id, username: user.username });
 }
 
-export function userRoutes({ config, render, db }: WebDeps): Router {
+export function userRoutes(deps: WebDeps): Router {
+  const { config, render, db } = deps;
   const router = new Router();
+  const throttles = createThrottles(db.knex, config.security);
+
+  const closed = () =>
+    new AppError(403, 'registration_closed', 'Registration is closed on this server.');
 
   router.get('/auth/register', (ctx) => {
-    if (!config.allowUserRegistration)
-      throw new AppError(403, 'registration_closed', 'Registration is closed on this server.');
+    if (!config.allowUserRegistration) throw closed();
     ctx.body = render(ctx, 'auth/register.njk', { values: {}, errors: {} });
   });
 
   router.post('/auth/register', async (ctx) => {
-    if (!config.allowUserRegistration)
-      throw new AppError(403, 'registration_closed', 'Registration is closed on this server.');
+    if (!config.allowUserRegistration) throw closed();
     const parsed = parseForm(registration, ctx.request.body);
     const values = { username: bodyOf(ctx).username, email: bodyOf(ctx).email };
-    if (!parsed.ok) {
-      ctx.status = 422;
-      ctx.body = render(ctx, 'auth/register.njk', { values, errors: parsed.errors });
-      return;
-    }
+    const show = (status: number, errors: FieldErrors) => {
+      ctx.status = status;
+      ctx.body = render(ctx, 'auth/register.njk', { values, errors });
+    };
+    if (!parsed.ok) return show(422, parsed.errors);
     try {
-      const user = await createUser(parsed.value);
-      signIn(ctx, user);
+      const user = await register(throttles, { ...parsed.value, address: ctx.ip });
+      await signIn(ctx, user);
       setFlash(ctx, 'info', `Welcome, ${user.username}! Save your first bookmark.`);
       ctx.redirect('/bookmarks/new');
     } catch (error) {
-      if (error instanceof AppError && error.status === 409) {
-        ctx.status = 409;
-        ctx.body = render(ctx, 'auth/register.njk', { values, errors: { _: error.message } });
-        return;
+      if (!(error instanceof AppError) || (error.status !== 409 && error.status !== 422)) {
+        throw error;
       }
-      throw error;
+      show(error.status, formErrors(error));
     }
   });
 
@@ -69,17 +74,12 @@ export function userRoutes({ config, render, db }: WebDeps): Router {
       });
       return;
     }
-    const keys = [`user:${parsed.value.username.toLowerCase()}`, `ip:${ctx.ip}`];
-    const waitSeconds = await isThrottled(db.knex, keys);
-    if (waitSeconds !== undefined) {
-      ctx.set('Retry-After', String(waitSeconds));
-      throw tooManyRequests(
-        `Too many failed logins. Try again in ${Math.ceil(waitSeconds / 60)} minutes.`,
-      );
-    }
-    const user = await authenticate(parsed.value.username, parsed.value.password);
+    const user = await logIn(throttles, {
+      login: parsed.value.username,
+      password: parsed.value.password,
+      address: ctx.ip,
+    });
     if (!user) {
-      await recordFailure(db.knex, keys);
       ctx.status = 401;
       ctx.body = render(ctx, 'auth/login.njk', {
         values: { username: parsed.value.username },
@@ -88,22 +88,24 @@ export function userRoutes({ config, render, db }: WebDeps): Router {
       });
       return;
     }
-    await clearFailures(db.knex, keys);
     if (user.disabled_at) {
-      // accounts: an administrator disabled this account (user:disable).
+      // An administrator disabled this account (npm run cli -- user:disable).
       const _ = 'This account is disabled. Ask the administrator of this server.';
       ctx.status = 403;
       ctx.body = render(ctx, 'auth/login.njk', { values: {}, errors: { _ }, next });
       return;
     }
-    signIn(ctx, user);
+    await signIn(ctx, user);
     ctx.redirect(next || `/u/${encodeURIComponent(user.username)}`);
   });
 
+  // The session's row is deleted, not just the cookie: a copy of the cookie is worthless.
   router.post('/auth/logout', (ctx) => {
     ctx.session = null;
     ctx.redirect('/');
   });
+
+  addSecurityRoutes(router, deps, throttles);
 
   router.get('/u', requireUser(), (ctx) => {
     ctx.redirect(`/u/${encodeURIComponent(ctx.state.user!.username)}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LENGTH, MIN_LENGTH } from './password-policy';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$/;
 
@@ -14,10 +15,11 @@ export const registration = z
   .object({
     username,
     email: z.string().trim().email('Enter a valid email address.').max(254),
+    // Length here; strength (password-policy.ts) when the account is created.
     password: z
       .string()
-      .min(10, 'Passwords need at least 10 characters.')
-      .max(1024, 'Passwords are at most 1024 characters.'),
+      .min(MIN_LENGTH, `Passwords need at least ${MIN_LENGTH} characters.`)
+      .max(MAX_LENGTH, `Passwords are at most ${MAX_LENGTH} characters.`),
     password_confirm: z.string().optional(),
   })
   .refine((v) => v.password_confirm === undefined || v.password_confirm === v.password, {
@@ -29,6 +31,14 @@ export const login = z.object({
   username: z.string().trim().min(1, 'Enter your username.').max(254),
   password: z.string().min(1, 'Enter your password.').max(1024),
   next: z.string().optional(),
+});
+
+export const passwordChange = z.object({
+  current_password: z.string().min(1, 'Enter your current password.').max(MAX_LENGTH),
+  new_password: z
+    .string()
+    .min(MIN_LENGTH, `Passwords need at least ${MIN_LENGTH} characters.`)
+    .max(MAX_LENGTH, `Passwords are at most ${MAX_LENGTH} characters.`),
 });
 
 export const profileEdit = z.object({

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { conflict, notFound } from '../errors';
+import { AppError, notFound, validationFailed } from '../errors';
 import { ApiToken, Profile, User } from './models';
+import { passwordProblem } from './password-policy';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 
 export interface UserSummary {
@@ -8,12 +9,29 @@ export interface UserSummary {
   readonly username: string;
 }
 
-/** Creates the user and their profile in one transaction. */
+const fieldConflict = (field: string, message: string) =>
+  new AppError(409, 'conflict', message, { fields: { [field]: message } });
+
+/** A 422 naming the `field` when the password is too weak (see password-policy.ts). */
+export async function assertStrongPassword(
+  field: string,
+  password: string,
+  person: { username?: string; email?: string },
+): Promise<void> {
+  const problem = await passwordProblem(password, person);
+  if (problem) throw validationFailed(problem, { fields: { [field]: problem } });
+}
+
+/**
+ * Creates the user and their profile in one transaction. The password must
+ * pass the strength policy, whoever creates the account (form or CLI).
+ */
 export async function createUser(input: {
   username: string;
   email: string;
   password: string;
 }): Promise<User> {
+  await assertStrongPassword('password', input.password, input);
   const passwordHash = await hashPassword(input.password);
   try {
     return await User.transaction(async (trx) => {
@@ -27,8 +45,14 @@ export async function createUser(input: {
     });
   } catch (error) {
     const constraint = (error as { constraint?: string }).constraint ?? '';
-    if (constraint.includes('username')) throw conflict('That username is taken.');
-    if (constraint.includes('email')) throw conflict('An account with that email already exists.');
+    if (constraint.includes('username')) throw fieldConflict('username', 'That username is taken.');
+    // Worded so as not to confirm more than it must (see docs/reliability.md).
+    if (constraint.includes('email')) {
+      throw fieldConflict(
+        'email',
+        'That email address cannot be used for a new account. If you already have one, log in.',
+      );
+    }
     throw error;
   }
 }
@@ -37,14 +61,33 @@ export async function findUserByUsername(username: string): Promise<User | undef
   return User.query().whereRaw('lower(username) = lower(?)', [username]).first();
 }
 
-/** The user, or undefined; takes the same time whether or not the user exists. */
-export async function authenticate(login: string, password: string): Promise<User | undefined> {
+/**
+ * The account a login (username or email) names, and the key the login
+ * throttle counts it under: the user id when there is one, else the login as
+ * PostgreSQL lower-cases it. Both go through the database's lower() — the
+ * one the unique indexes use — because it and JavaScript's toLowerCase
+ * disagree (U+0130 "İ" is "i" to one and "i̇" to the other).
+ */
+export async function resolveLogin(login: string): Promise<{ user?: User; throttleKey: string }> {
   const user = await User.query()
     .whereRaw('lower(username) = lower(?)', [login])
     .orWhereRaw('lower(email) = lower(?)', [login])
     .first();
+  if (user) return { user, throttleKey: `user:${user.id}` };
+  const { rows } = await User.knex().raw<{ rows: Array<{ name: string }> }>(
+    'select lower(?) as name',
+    [login],
+  );
+  const name = createHash('sha256')
+    .update(rows[0]?.name ?? login)
+    .digest('hex');
+  return { throttleKey: `name:${name}` };
+}
+
+/** Whether `password` is the user's; takes the same time when there is no user. */
+export async function checkPassword(user: User | undefined, password: string): Promise<boolean> {
   const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
-  return ok ? user : undefined;
+  return ok && user !== undefined;
 }
 
 export async function getProfile(username: string): Promise<{ user: User; bio: string }> {

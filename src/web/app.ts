@@ -14,6 +14,7 @@ import { feedRoutes } from '../feeds/routes';
 import { importRoutes } from '../imports/routes';
 import { readerApiRoutes, readerRoutes, unreadInNavigation } from '../reader';
 import { recordRequestHistory, statusRoutes } from '../status';
+import { createSessionStore } from '../users';
 import { userRoutes } from '../users/routes';
 import type { AppDeps, WebDeps } from './deps';
 import { authenticate } from './middleware/auth';
@@ -54,7 +55,16 @@ function domainRouters(deps: WebDeps): Router[] {
 
 export function createApp(deps: AppDeps): Koa {
   const { config, logger, db } = deps;
-  const app = new Koa({ proxy: false });
+  // TRUST_PROXY: believe X-Forwarded-For/-Proto/-Host from that many proxies
+  // (only the last that many addresses: the earlier ones are the client's word).
+  const hops = config.security.trustProxyHops;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
+  if (config.publicUrl.startsWith('https:') && hops === 0) {
+    logger.warn(
+      'PUBLIC_URL is https but TRUST_PROXY is off: behind a TLS proxy, session cookies are not ' +
+        'marked Secure and no HSTS is sent (set TRUST_PROXY=true, see docs/operations.md)',
+    );
+  }
   app.silent = true; // errors are logged by errorHandler, not printed by Koa
   const render = createRenderer({ config, allowRegistration: config.allowUserRegistration });
   const web: WebDeps = { ...deps, render };
@@ -75,7 +85,7 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   app.keys = [resolveSecretKey(config)];
-  app.use(sessions(app, config.publicUrl.startsWith('https:')));
+  app.use(sessions(app, createSessionStore(db.knex)));
   app.use(
     bodyParser({
       enableTypes: ['json', 'form'],
@@ -95,7 +105,7 @@ export function createApp(deps: AppDeps): Koa {
 
   // Routers are mounted before anything else can claim a path: routes mounted
   // after router.routes() get no http.route on the HTTP metric.
-  for (const router of [healthRoutes(db.knex), ...domainRouters(web)]) {
+  for (const router of [healthRoutes(db.knex, logger), ...domainRouters(web)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -27,11 +27,19 @@ export function createRenderer(globals: Record<string, unknown>): Renderer {
   env.addFilter('date', (value: unknown) =>
     value instanceof Date ? value.toISOString().slice(0, 10) : String(value ?? ''),
   );
+  // The first of a form's fields (in page order) that has an error: it gets autofocus.
+  env.addFilter('firstInvalid', (errors: unknown, fields: string[]) =>
+    errors && typeof errors === 'object'
+      ? (fields.find((field) => field in (errors as Record<string, unknown>)) ?? '')
+      : '',
+  );
   return (ctx, template, data = {}) =>
     env.render(template, {
       ...data,
       currentUser: ctx.state.user,
-      csrfToken: ctx.state.csrfToken,
+      // Made (and the session stored) only when a template prints it: a
+      // visitor reading public pages gets no session row and no cookie.
+      csrfToken: { toString: () => ctx.state.csrfToken ?? '' },
       requestId: ctx.state.requestId,
       flash: ctx.state.flash,
       navUnread: ctx.state.navUnread,

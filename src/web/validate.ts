@@ -19,6 +19,12 @@ export function parseForm<S extends z.ZodType>(schema: S, input: unknown): Parse
   return { ok: false, errors, message: Object.values(errors)[0] ?? 'Invalid input.' };
 }
 
+/** The field errors a service's 4xx carries (details.fields), or its message as the form's. */
+export function formErrors(error: AppError): FieldErrors {
+  const fields = error.details?.fields;
+  return fields && typeof fields === 'object' ? (fields as FieldErrors) : { _: error.message };
+}
+
 /** For JSON endpoints: the first problem becomes a 422 naming the field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const parsed = parseForm(schema, input);

@@ -98,6 +98,25 @@ test('the bookmark preferences are on /settings, ticked as saved', async (t) => 
   t.regex((await owner.client.get('/settings')).text, /name="private_by_default"[^>]*checked/);
 });
 
+test('/settings carries the password and session forms; a change made there comes back to it', async (t) => {
+  const owner = await person(app, 'passer');
+  const page = (await owner.client.get('/settings')).text;
+  t.regex(page, /<form method="post" action="\/settings\/password"/);
+  t.regex(page, /You are signed in on 1 browser\./);
+  t.regex(page, /Sign out everywhere/);
+  const changed = await owner.client.post('/settings/password', {
+    current_password: 'correct horse battery',
+    new_password: 'a much better horse staple',
+    back: '/settings',
+  });
+  t.is(changed.status, 302);
+  t.is(changed.location, '/settings#password-heading');
+  t.is(
+    (await new TestClient(app.baseUrl).login(owner.username, 'a much better horse staple')).status,
+    302,
+  );
+});
+
 test('email change: needs the current password, refuses a taken address, then signs in', async (t) => {
   const owner = await person(app, 'mail');
   const other = await person(app, 'taken');
@@ -148,7 +167,7 @@ test('wrong current passwords count towards the login throttle', async (t) => {
     current_password: 'correct horse battery',
   });
   t.is(blocked.status, 429);
-  t.regex(blocked.text, /Too many wrong passwords/);
+  t.regex(blocked.text, /Too many failed logins/);
   t.is((await new TestClient(app.baseUrl).login(owner.username)).status, 429);
 });
 

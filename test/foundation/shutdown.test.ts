@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import test from 'ava';
-import { Feed, FeedItem } from '../../src/feeds';
+import { Feed, FeedItem, FeedSubscription, normaliseFeedUrl } from '../../src/feeds';
 import { api } from '../helpers/client';
 import { createTestDatabase } from '../helpers/database';
 import { aToken, aUser } from '../helpers/factories';
@@ -38,7 +38,11 @@ test('SIGTERM lets the in-flight request and job finish, then exits 0', async (t
   });
   t.teardown(() => app.child.kill('SIGKILL'));
   const baseUrl = await waitForListening(app);
-  const token = await aToken((await aUser()).id);
+  const user = await aUser();
+  const token = await aToken(user.id);
+  // POST /feeds/fetch polls only the caller's own feeds: follow it (rows only, no poll yet).
+  const followed = await Feed.query().insert({ url: normaliseFeedUrl(feedUrl) });
+  await FeedSubscription.query().insert({ user_id: user.id, feed_id: followed.id });
 
   const inFlight = api(baseUrl, 'POST', '/feeds/fetch', token, { urls: [feedUrl] });
   await feedRequested;

@@ -29,6 +29,9 @@ export async function startTestApp(
     WORKER_METRICS_PORT: '0',
     DATABASE_URL: db.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Every client of a test registers from 127.0.0.1: room for a file's worth of
+    // accounts (test/security/throttles.test.ts checks the real limit).
+    REGISTRATIONS_PER_ADDRESS: '1000',
     ...env,
   });
   const running = await startProcess(mode, config, createLogger(config.logLevel));

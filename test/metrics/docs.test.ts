@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { followFeedUrl } from '../../src/feeds';
 import { projectRoot } from '../../src/paths';
 import { parseSamples, parseTypes, type Sample } from '../../src/selftest/prometheus-text';
 import { runSelfTest } from '../../src/selftest/run';
@@ -81,6 +82,10 @@ test.before(async () => {
       token: await aToken(user.id),
       userId: user.id,
       timeoutMs: 60_000,
+      followFeed: async (url) => {
+        const maxFeeds = app.config.quotas.feedsPerUser;
+        await followFeedUrl(app.db.knex, { userId: user.id, url, maxFeeds });
+      },
     },
     () => {},
   );

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
+import { normaliseFeedUrl } from '../../src/feeds';
 import { api, TestClient } from '../helpers/client';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { aToken, aUser } from '../helpers/factories';
@@ -165,7 +166,8 @@ test.serial(
     t.teardown(() => site.close());
     const base = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
 
-    const tokens = await Promise.all([0, 1].map(async () => aToken((await aUser()).id)));
+    const users = await Promise.all([0, 1].map(() => aUser()));
+    const tokens = await Promise.all(users.map((user) => aToken(user.id)));
     for (let i = 0; i < 10; i++) {
       const response = await api(webUrls[i % 2]!, 'POST', '/api/v1/bookmarks', tokens[i % 2], {
         url: `${base}/page/${i}`,
@@ -174,6 +176,13 @@ test.serial(
       t.is(response.status, 201);
     }
     for (let i = 0; i < 4; i++) {
+      // POST /feeds/fetch polls only the caller's own feeds: follow it first
+      // (rows only: the one poll is the one /feeds/fetch queues).
+      const [feed] = await db
+        .knex('feeds')
+        .insert({ url: normaliseFeedUrl(`${base}/feed${i}.xml`) })
+        .returning<Array<{ id: number }>>('id');
+      await db.knex('feed_subscriptions').insert({ user_id: users[i % 2]!.id, feed_id: feed!.id });
       const response = await api(webUrls[i % 2]!, 'POST', '/feeds/fetch', tokens[i % 2], {
         urls: [`${base}/feed${i}.xml`],
       });

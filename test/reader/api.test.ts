@@ -445,3 +445,25 @@ test("pages: sign-in required, strangers' feeds and items are 404, forms work wi
   t.regex(empty.text, /Nothing unread here/);
   t.regex(empty.text, /data-nav-unread title="unread items" hidden>0</);
 });
+
+test('unfollowing drops the read states: following again starts afresh', async (t) => {
+  const w = await world();
+  const marked = await w.asAlice('POST', '/api/v1/feeds/items/read', {
+    item_ids: [w.items.news[0]],
+  });
+  t.deepEqual((marked.body as { marked: number[] }).marked, [w.items.news[0]]);
+  const client = new TestClient(app.baseUrl);
+  t.is((await client.login(w.alice.username)).status, 302);
+  t.is((await client.post(`/feeds/${w.feeds.news}/delete`, {})).status, 302);
+  t.is(
+    Number(
+      (await app.db.knex('feed_item_states').where({ user_id: w.alice.id }).count({ n: '*' }))[0]
+        ?.n,
+    ),
+    0,
+  );
+  await follow(app.db.knex, w.alice.id, w.feeds.news);
+  const items = (await w.asAlice('GET', `/api/v1/feeds/items?feed_id=${w.feeds.news}&unread=true`))
+    .body as ItemsAnswer;
+  t.is(items.items.length, 3, 'every item unread again');
+});

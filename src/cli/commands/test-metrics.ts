@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config';
-import { pollJobKey } from '../../feeds';
+import { followFeedUrl, pollJobKey } from '../../feeds';
 import { startProcess } from '../../runtime/start';
 import { formatTable } from '../../selftest/checks';
 import { runSelfTest, type SelfTestTarget } from '../../selftest/run';
@@ -69,6 +69,10 @@ export async function testMetrics(args: string[], ctx: CliContext): Promise<void
       userId: user.id,
       timeoutMs,
       cleanUp: (fixtureBaseUrl) => removeFixtureFeeds(ctx, fixtureBaseUrl),
+      followFeed: async (url) => {
+        const maxFeeds = ctx.config.quotas.feedsPerUser;
+        await followFeedUrl(ctx.db.knex, { userId: user.id, url, maxFeeds });
+      },
     };
     ctx.print(`Self-test against ${baseUrl} as ${username}`);
     const report = await runSelfTest(target, (line) => ctx.print(`  … ${line}`)).catch(

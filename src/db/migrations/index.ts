@@ -3,6 +3,7 @@ import * as initial from './001_initial';
 import * as loginFailures from './002_login_failures';
 import * as importResume from './003_import_resume_worker_heartbeats';
 import * as leanBookmarkIndexes from './004_lean_bookmark_indexes';
+import * as sessionsRateLimits from './005_sessions_rate_limits';
 import * as userDisabledAt from './006_user_disabled_at';
 import * as privateByDefault from './007_private_by_default';
 import * as reader from './008_reader';
@@ -24,6 +25,7 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['002_login_failures', loginFailures],
   ['003_import_resume_worker_heartbeats', importResume],
   ['004_lean_bookmark_indexes', leanBookmarkIndexes],
+  ['005_sessions_rate_limits', sessionsRateLimits],
   ['006_user_disabled_at', userDisabledAt],
   ['007_private_by_default', privateByDefault],
   ['008_reader', reader],

@@ -1,14 +1,33 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { IncomingMessage } from 'node:http';
+import type { Middleware, ParameterizedContext } from 'koa';
 import { AppError } from '../../errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * The routes that read a multipart upload themselves (the global body parser
+ * leaves multipart alone): there the token is a form field that comes with
+ * the upload, checked by the upload reader before it accepts the file.
+ */
+const UPLOAD_PATHS = new Set(['/import/submit', '/feeds/import', '/api/v1/imports']);
+
+/** Uploads whose `_csrf` field must still be checked, with the token it must equal. */
+const pendingUploads = new WeakMap<IncomingMessage, string>();
+
+export const csrfFailed = () =>
+  new AppError(
+    403,
+    'csrf_failed',
+    'This form has expired or came from another site. Reload the page and try again.',
+  );
+
+/**
  * Synchroniser-token CSRF protection for every state-changing request that a
  * browser could be tricked into sending: the token from the session must come
- * back in the `_csrf` form field, the `X-CSRF-Token` header or (for multipart
- * uploads, whose body is read later) the `_csrf` query parameter.
+ * back in the `_csrf` form field or the `X-CSRF-Token` header — never in the
+ * URL, where logs, proxies and Referer headers would keep it. A multipart
+ * upload carries it as its first form field (see UPLOAD_PATHS).
  * Bearer-token requests are exempt: a browser never adds that header itself.
  */
 export function csrfProtection(): Middleware {
@@ -38,21 +57,33 @@ export function csrfProtection(): Middleware {
     const body = ctx.request.body as Record<string, unknown> | undefined;
     const given =
       (typeof body?._csrf === 'string' ? body._csrf : undefined) ??
-      (ctx.get('x-csrf-token') || undefined) ??
-      (typeof ctx.query._csrf === 'string' ? ctx.query._csrf : undefined);
-    if (!given || !ctx.state.csrfToken || !equal(given, ctx.state.csrfToken)) {
-      throw new AppError(
-        403,
-        'csrf_failed',
-        'This form has expired or came from another site. Reload the page and try again.',
-      );
+      (ctx.get('x-csrf-token') || undefined);
+    if (given === undefined && isUpload(ctx)) {
+      pendingUploads.set(ctx.req, ctx.state.csrfToken ?? '');
+      return next();
+    }
+    if (!given || !ctx.state.csrfToken || !csrfTokensMatch(given, ctx.state.csrfToken)) {
+      throw csrfFailed();
     }
     return next();
   };
 }
 
-function equal(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+function isUpload(ctx: ParameterizedContext): boolean {
+  return UPLOAD_PATHS.has(ctx.path) && ctx.is('multipart/form-data') === 'multipart/form-data';
+}
+
+/**
+ * For upload readers: the token this request's `_csrf` form field must
+ * carry before the file part, or undefined when the request needs no such
+ * check (a bearer token, or the header already matched).
+ */
+export function uploadCsrfToken(req: IncomingMessage): string | undefined {
+  return pendingUploads.get(req);
+}
+
+export function csrfTokensMatch(given: string, expected: string): boolean {
+  const left = Buffer.from(given);
+  const right = Buffer.from(expected);
+  return expected.length > 0 && left.length === right.length && timingSafeEqual(left, right);
 }

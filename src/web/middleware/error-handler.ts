@@ -37,6 +37,13 @@ function normalise(caught: unknown): AppError {
   if (isUnstorableText(caught)) {
     return new AppError(400, 'bad_request', 'Text may not contain NUL characters (U+0000).');
   }
+  if (isStatementTimeout(caught)) {
+    return new AppError(
+      503,
+      'service_unavailable',
+      'The database took too long to answer this request. Try again in a moment.',
+    );
+  }
   if (isDatabaseUnavailable(caught)) {
     return new AppError(
       503,
@@ -58,6 +65,12 @@ function isUnstorableText(caught: unknown): boolean {
   return code === '22021' || code === '22P05';
 }
 
+/** 57014: cancelled by statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS). */
+function isStatementTimeout(caught: unknown): boolean {
+  const native = (caught as { nativeError?: unknown })?.nativeError ?? caught;
+  return (native as { code?: unknown })?.code === '57014';
+}
+
 function isDatabaseUnavailable(caught: unknown): boolean {
   // objection wraps driver errors in a DBError that keeps the original as nativeError.
   const native = (caught as { nativeError?: unknown })?.nativeError ?? caught;
@@ -74,7 +87,9 @@ export function wantsJson(ctx: ParameterizedContext): boolean {
 
 function respond(ctx: ParameterizedContext, error: AppError, render: Renderer): void {
   ctx.status = error.status;
-  if (error.status === 429 || error.status === 503) ctx.set('Retry-After', '10');
+  if (error.status === 429 || error.status === 503) {
+    ctx.set('Retry-After', String(error.retryAfterSeconds ?? 10));
+  }
   if (wantsJson(ctx)) {
     ctx.body = {
       error: {

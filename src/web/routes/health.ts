@@ -1,8 +1,13 @@
 import Router from '@koa/router';
 import type { Knex } from 'knex';
+import type { Logger } from '../../logging/logger';
 
-/** /healthz: the process answers. /readyz: and its database does too. */
-export function healthRoutes(knex: Knex): Router {
+/**
+ * /healthz: the process answers. /readyz: and its database does too. Why the
+ * database does not answer goes to the log, not to whoever asks: an error
+ * text can name hosts, users and databases.
+ */
+export function healthRoutes(knex: Knex, logger: Logger): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -12,8 +17,9 @@ export function healthRoutes(knex: Knex): Router {
       await withTimeout(knex.raw('select 1'), 2000);
       ctx.body = { status: 'ok', database: 'ok' };
     } catch (error) {
+      (ctx.state.log ?? logger).warn({ err: error }, 'readiness check: database unavailable');
       ctx.status = 503;
-      ctx.body = { status: 'unavailable', database: String((error as Error).message ?? error) };
+      ctx.body = { status: 'unavailable', database: 'unavailable' };
     }
   });
   return router;
