@@ -114,6 +114,7 @@ test.serial('a counter series exists at 0 for each known label value', async (t)
   t.deepEqual(waiting!.dataPoints.map((p) => p.attributes.task).sort(), [
     'import_bookmarks',
     'poll_feed',
+    'prune_old_data',
     'schedule_feed_polls',
     'unfurl_bookmark',
   ]);
