@@ -33,19 +33,30 @@ export function schedulerSlackMs(intervalMinutes: number): number {
   return Math.min(2 * 60_000, (intervalMinutes * 60_000) / 2);
 }
 
-/** Enabled feeds whose next poll time has come, oldest first. */
+/**
+ * A feed someone follows or has bookmarked (`bookmarks.feed_url`), as SQL on
+ * `feeds`. Only those are polled: a feed everyone unfollowed or whose
+ * bookmarks are gone costs the sites it points at nothing, however many such
+ * feeds following and unfollowing leaves behind. Following it again makes it
+ * due at once (its next poll time has passed). Both lookups are indexed.
+ */
+export const WANTED_FEED_SQL = `(exists (select 1 from feed_subscriptions s where s.feed_id = feeds.id)
+  or exists (select 1 from bookmarks b where b.feed_url = feeds.url))`;
+
+/** Enabled, wanted feeds whose next poll time has come, oldest first. */
 export async function dueFeedIds(db: Knex, now: Date, limit = BATCH): Promise<number[]> {
   const rows = await db('feeds')
     .select('id')
     .where('disabled', false)
     .andWhere('next_poll_at', '<=', now)
+    .andWhereRaw(WANTED_FEED_SQL)
     .orderBy('next_poll_at')
     .limit(limit);
   return rows.map((row: { id: number }) => row.id);
 }
 
 /**
- * Queues one poll_feed job per due, enabled feed. The job key means a feed
+ * Queues one poll_feed job per due, enabled, wanted feed. The job key means a feed
  * is never queued twice; pushing next_poll_at one interval ahead means the
  * next scheduler run does not queue it again before its poll has run (the
  * poll sets the real next time). If the worker dies, the feed is due again
@@ -63,6 +74,7 @@ export async function scheduleFeedPolls(deps: {
       .select('id')
       .where('disabled', false)
       .andWhere('next_poll_at', '<=', horizon)
+      .andWhereRaw(WANTED_FEED_SQL)
       .orderBy('next_poll_at')
       .limit(BATCH)
       .forUpdate()

@@ -14,6 +14,7 @@ import { databaseMetrics } from '../../src/metrics';
 import { type MetricsReporter, startMetricsReporter } from '../../src/metrics/reporter';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { cutReporterSession } from '../helpers/database-metrics';
+import { followFeeds } from '../helpers/factories';
 
 let db: TestDatabase;
 test.before(async () => {
@@ -46,12 +47,19 @@ async function collected(): Promise<MetricData[]> {
   return result.resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
 }
 
-function value(metrics: MetricData[], name: string): number | undefined {
+function value(
+  metrics: MetricData[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   const found = metrics.filter((m) => m.descriptor.name === name);
   if (found.length === 0) return undefined;
   let sum = 0;
   for (const metric of found) {
-    for (const point of metric.dataPoints) sum += point.value as number;
+    for (const point of metric.dataPoints) {
+      const matches = Object.entries(labels).every(([k, v]) => point.attributes[k] === v);
+      if (matches) sum += point.value as number;
+    }
   }
   return sum;
 }
@@ -70,11 +78,18 @@ test.serial(
     t.true(a.isLeader() !== b.isLeader(), 'exactly one holds the lock');
     const [leader, other] = a.isLeader() ? [a, b] : [b, a];
 
-    await db.knex('feeds').insert([{ url: 'https://a.example/f' }, { url: 'https://b.example/f' }]);
+    const added = await db
+      .knex('feeds')
+      .insert([{ url: 'https://a.example/f' }, { url: 'https://b.example/f' }])
+      .returning('id');
+    await followFeeds(
+      db.knex,
+      added.map((row: { id: number }) => row.id),
+    );
     let metrics = await collected();
     t.is(metrics.filter((m) => m.descriptor.name === 'active_feeds').length, 1, 'reported once');
     t.is(value(metrics, 'active_feeds'), 2);
-    t.is(value(metrics, 'model_inserts'), 2);
+    t.is(value(metrics, 'model_inserts', { model: 'feed' }), 2);
 
     // Cut the reporter's session, as a PostgreSQL restart or a failover would.
     t.is(await cutReporterSession(db.knex), 1, 'the reporter held the lock on one session');
@@ -88,7 +103,7 @@ test.serial(
     await new Promise((resolve) => setTimeout(resolve, 1100));
     metrics = await collected();
     t.is(value(metrics, 'active_feeds'), 1, 'then reports what the database says now');
-    t.is(value(metrics, 'model_updates'), 1);
+    t.is(value(metrics, 'model_updates', { model: 'feed' }), 1);
 
     // The first reporter comes back: it finds the lock taken and stays silent.
     await leader.tick();

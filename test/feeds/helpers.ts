@@ -5,6 +5,7 @@ import type { Config } from '../../src/config';
 import { FEED_POLL_STATUSES, Feed } from '../../src/feeds';
 import { createFetcher, type Fetcher } from '../../src/fetcher';
 import { databaseCounter } from '../helpers/database-metrics';
+import { followFeeds } from '../helpers/factories';
 import { metricValue } from '../helpers/metrics';
 
 export const feedsConfig: Pick<Config, 'feeds' | 'fetch'> = {
@@ -67,6 +68,13 @@ let counter = 0;
 export async function aFeed(url: string, fields: Partial<Feed> = {}): Promise<Feed> {
   counter += 1;
   return Feed.query().insert({ url, ...fields });
+}
+
+/** A feed someone follows: the only kind the scheduler polls (with bookmarked ones). */
+export async function aFollowedFeed(url: string, fields: Partial<Feed> = {}): Promise<Feed> {
+  const feed = await aFeed(url, fields);
+  await followFeeds(Feed.knex(), [feed.id]);
+  return feed;
 }
 
 export function uniquePath(prefix: string): string {

@@ -4,8 +4,9 @@ import { nextPollDelayMs } from '../../src/feeds/backoff';
 import { feedPollCronPattern, pollJobKey } from '../../src/feeds/scheduler';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { reportDatabaseMetrics } from '../helpers/database-metrics';
+import { followFeeds } from '../helpers/factories';
 import { metricValue } from '../helpers/metrics';
-import { aFeed, feedsConfig, metricsText } from './helpers';
+import { aFeed, aFollowedFeed, feedsConfig, metricsText } from './helpers';
 
 let db: TestDatabase;
 test.before(async () => {
@@ -29,14 +30,14 @@ test.serial(
   'the scheduler queues one job per due, enabled feed, keyed, and never twice',
   async (t) => {
     const now = new Date();
-    const due = await aFeed('https://due.example/feed', {
+    const due = await aFollowedFeed('https://due.example/feed', {
       next_poll_at: new Date(now.getTime() - 60_000),
     });
-    const dueToo = await aFeed('https://due2.example/feed', { next_poll_at: now });
-    await aFeed('https://later.example/feed', {
+    const dueToo = await aFollowedFeed('https://due2.example/feed', { next_poll_at: now });
+    await aFollowedFeed('https://later.example/feed', {
       next_poll_at: new Date(now.getTime() + 3_600_000),
     });
-    await aFeed('https://off.example/feed', { next_poll_at: new Date(0), disabled: true });
+    await aFollowedFeed('https://off.example/feed', { next_poll_at: new Date(0), disabled: true });
 
     const first = await scheduleFeedPolls({ knex: db.knex, config: feedsConfig, now });
     t.is(first.queued, 2);
@@ -63,7 +64,7 @@ test.serial(
   'a feed polled just after the last run is picked up by the next one (slack)',
   async (t) => {
     const now = new Date();
-    const soon = await aFeed('https://soon.example/feed', {
+    const soon = await aFollowedFeed('https://soon.example/feed', {
       next_poll_at: new Date(now.getTime() + 20_000),
     });
     const result = await scheduleFeedPolls({ knex: db.knex, config: feedsConfig, now });
@@ -128,11 +129,44 @@ test.serial('active_feeds is the number of enabled feeds at each collection', as
   const enabled = await db
     .knex('feeds')
     .where('disabled', false)
+    .whereExists((q) => q.from('feed_subscriptions').whereRaw('feed_id = feeds.id'))
     .count<{ count: number }[]>('* as count');
   t.is(before, Number(enabled[0]!.count));
-  const feed = await aFeed('https://gauge.example/feed');
-  await aFeed('https://gauge-off.example/feed', { disabled: true });
+  const feed = await aFollowedFeed('https://gauge.example/feed');
+  await aFollowedFeed('https://gauge-off.example/feed', { disabled: true });
+  await aFeed('https://gauge-nobody.example/feed');
   t.is(metricValue(await metricsText(), 'active_feeds'), before + 1);
   await Feed.query().patch({ disabled: true }).where('id', feed.id);
   t.is(metricValue(await metricsText(), 'active_feeds'), before);
+});
+
+test.serial('only feeds someone follows or has bookmarked are polled and counted', async (t) => {
+  const now = new Date();
+  const due = { next_poll_at: new Date(now.getTime() - 60_000) };
+  const nobodys = await aFeed('https://nobody.example/feed', due);
+  const bookmarked = await aFeed('https://bookmarked.example/feed', due);
+  const followed = await aFollowedFeed('https://followed.example/feed', due);
+  const owner = await followFeeds(db.knex, []);
+  await db.knex('bookmarks').insert({
+    owner_id: owner,
+    url: 'https://bookmarked.example/',
+    unique_hash: 'b'.repeat(64),
+    feed_url: bookmarked.url,
+  });
+  const reporter = await reportDatabaseMetrics(db);
+  t.teardown(() => reporter.stop());
+  const active = metricValue(await metricsText(), 'active_feeds');
+
+  const result = await scheduleFeedPolls({ knex: db.knex, config: feedsConfig, now });
+  const queued = (await pollJobs()).map((j) => j.feedId);
+  t.true(queued.includes(followed.id) && queued.includes(bookmarked.id));
+  t.false(queued.includes(nobodys.id), 'a feed nobody follows or bookmarked is not polled');
+  t.is(result.queued, queued.length);
+
+  // Followed again, it is due at once: it was never leased.
+  await followFeeds(db.knex, [nobodys.id]);
+  t.is(metricValue(await metricsText(), 'active_feeds'), active + 1);
+  await scheduleFeedPolls({ knex: db.knex, config: feedsConfig, now });
+  t.true((await pollJobs()).some((j) => j.feedId === nobodys.id));
+  await db.knex.raw('delete from graphile_worker._private_jobs');
 });

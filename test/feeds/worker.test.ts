@@ -10,6 +10,7 @@ import {
   startFixtureServer,
 } from '../fetcher/fixture-server';
 import { startTestApp, type TestApp } from '../helpers/app';
+import { followFeeds } from '../helpers/factories';
 import { metricValue, scrape } from '../helpers/metrics';
 
 let app: TestApp;
@@ -53,6 +54,7 @@ test('schedule_feed_polls on the worker polls every due, enabled feed once, and 
     url: server.url('/later.xml'),
     next_poll_at: new Date(Date.now() + 3_600_000),
   });
+  await followFeeds(app.db.knex, [a.id, b.id, c.id, off.id, later.id]);
 
   await addJob(app.db.knex, 'schedule_feed_polls', {});
   const deadline = Date.now() + 15_000;

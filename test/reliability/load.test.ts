@@ -20,7 +20,7 @@ import { Model } from 'objection';
 import { addJob } from '../../src/jobs';
 import { type FixtureServer, startFixtureServer } from '../fetcher/fixture-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { aToken, aUser } from '../helpers/factories';
+import { aToken, aUser, followFeeds } from '../helpers/factories';
 import { metricValue, scrape } from '../helpers/metrics';
 import { uploadRaw, waitForJob } from '../imports/support';
 import {
@@ -194,6 +194,7 @@ test.serial(`${CLIENTS} clients for ${SECONDS} s, with an import and a poll cycl
       .returning('id');
     feedIds.push(Number((row as { id: number | string }).id));
   }
+  await followFeeds(knex, feedIds);
   const tally: Tally = {
     latencies: { create: [], edit: [], list: [], page: [] },
     unexpected: [],

@@ -13,6 +13,7 @@ import { addJob } from '../../src/jobs';
 import { type FixtureServer, startFixtureServer } from '../fetcher/fixture-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { databaseCounter } from '../helpers/database-metrics';
+import { followFeeds } from '../helpers/factories';
 import { metricValue, scrape } from '../helpers/metrics';
 import {
   type AppProcess,
@@ -74,7 +75,9 @@ async function aFeed(path: string): Promise<number> {
   const [row] = await knex('feeds')
     .insert({ url: feeds.url(path) })
     .returning('id');
-  return Number((row as { id: number | string }).id);
+  const id = Number((row as { id: number | string }).id);
+  await followFeeds(knex, [id]);
+  return id;
 }
 
 async function duplicateGuids(feedId: number): Promise<number> {
