@@ -27,8 +27,6 @@ import { ConventionUnitsExporter } from './units';
 
 export interface ReaderOptions {
   readonly cardinalityLimit: number;
-  readonly scopeLabels: boolean;
-  readonly targetInfo: boolean;
 }
 
 export interface MetricReaders {
@@ -44,7 +42,7 @@ export function createMetricReaders(
   let pullReader: PrometheusPullReader | undefined;
   for (const name of settings.metricsExporters) {
     if (name === 'prometheus') {
-      pullReader = new PrometheusPullReader(options.cardinalityLimit, options);
+      pullReader = new PrometheusPullReader(options.cardinalityLimit);
       readers.push(pullReader);
     } else if (name === 'otlp') {
       readers.push(periodic(otlpExporter(settings.otlpMetricsProtocol), settings, options));

@@ -1,8 +1,13 @@
 /**
- * The Prometheus pull path: @opentelemetry/exporter-prometheus's
- * PrometheusExporter as the metric reader (its own HTTP server not started:
- * the Koa route in src/web/routes/metrics.ts serves the scrape) and its
- * published PrometheusSerializer for the text.
+ * The Prometheus pull path: a metric reader that collects only when the Koa
+ * route in src/web/routes/metrics.ts asks, and @opentelemetry/exporter-
+ * prometheus's published PrometheusSerializer for the text.
+ *
+ * The reader is the SDK's MetricReader, which is how the SDK has custom
+ * readers made (PrometheusExporter is one, with its own HTTP server): built
+ * with the reader options every other reader takes, METRICS_CARDINALITY_LIMIT
+ * (`cardinalitySelector`) and the database metrics (`metricProducers`), both
+ * of which PrometheusExporter's constructor does not pass on.
  *
  * Two steps of the OTel→Prometheus compatibility rules that the JS exporter
  * leaves out are done here, on the collected data, before serialising:
@@ -11,12 +16,11 @@
  * semantic-convention ones, so an OTLP push keeps them and a collector
  * translating OTLP to Prometheus arrives at these same names.
  */
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import {
   DataPointType,
-  type InstrumentType,
   type MetricData,
-  type MetricReader,
+  MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { databaseMetrics } from './database-metrics';
@@ -24,28 +28,15 @@ import { withConventionUnits } from './units';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/**
- * PrometheusExporter does not take MetricReaderOptions, so it cannot be given
- * a cardinality limit; this implements the MetricReader interface's
- * `selectCardinalityLimit` (what the `cardinalitySelector` option of every
- * other reader feeds) so METRICS_CARDINALITY_LIMIT applies to the scrape too.
- */
-export class PrometheusPullReader extends PrometheusExporter {
-  constructor(
-    private readonly cardinalityLimit: number,
-    options: { readonly scopeLabels: boolean; readonly targetInfo: boolean },
-  ) {
-    super({
-      preventServerStart: true,
-      metricProducers: [databaseMetrics],
-      withoutScopeInfo: !options.scopeLabels,
-      withoutTargetInfo: !options.targetInfo,
-    });
+/** Collects when asked (renderPrometheus); nothing to flush or close. */
+export class PrometheusPullReader extends MetricReader {
+  constructor(cardinalityLimit: number) {
+    super({ cardinalitySelector: () => cardinalityLimit, metricProducers: [databaseMetrics] });
   }
 
-  override selectCardinalityLimit(_instrumentType: InstrumentType): number {
-    return this.cardinalityLimit;
-  }
+  protected override async onForceFlush(): Promise<void> {}
+
+  protected override async onShutdown(): Promise<void> {}
 }
 
 /** UCUM units to the Prometheus suffix (the compatibility spec's table, trimmed). */

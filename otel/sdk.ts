@@ -66,10 +66,7 @@ function startTelemetry(
 ): TelemetryState {
   const options = telemetryOptions(config);
   const { readers, pullReader } = config.metrics.enabled
-    ? createMetricReaders(settings, {
-        ...options,
-        cardinalityLimit: config.metrics.cardinalityLimit,
-      })
+    ? createMetricReaders(settings, { cardinalityLimit: config.metrics.cardinalityLimit })
     : { readers: [], pullReader: undefined };
   const sdk = new NodeSDK({
     resource: defaultResource().merge(

@@ -67,6 +67,13 @@ async function insertFeeds(knex: Knex, port: number): Promise<void> {
     next_poll_at: knex.fn.now(),
   }));
   for (let i = 0; i < rows.length; i += 500) await knex('feeds').insert(rows.slice(i, i + 500));
+  // Someone follows every feed: the scheduler polls only followed or bookmarked ones.
+  const [reader] = await knex('users')
+    .insert({ username: 'bench', email: 'bench@example.test', password_hash: 'none' })
+    .returning('id');
+  await knex.raw('insert into feed_subscriptions (user_id, feed_id) select ?, id from feeds', [
+    reader.id,
+  ]);
 }
 
 async function countRows(query: Knex.QueryBuilder): Promise<number> {
