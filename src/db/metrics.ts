@@ -1,9 +1,10 @@
 /**
  * knex's connection pool (tarn) as the OpenTelemetry semantic conventions
- * name it: `db.client.connection.*` (the count: see below). instrumentation-pg reports pg.Pool
- * pools (graphile-worker's) under the same names; knex keeps its own pool,
- * which nothing else sees. Per process, so a sum across processes is the
- * number of connections the app holds.
+ * name it: `db.client.connection.*` (the count: see below). knex keeps its own
+ * pool, which no instrumentation sees. (instrumentation-pg reports pg.Pool
+ * pools, graphile-worker's, but only for pool activity inside a span, which
+ * its polling is not; its series would carry their own pool name.) Per process, so a sum across processes is
+ * the number of connections the app holds.
  *
  * Rows written are not counted here: the database counts them itself
  * (migration 009, src/metrics/catalog.ts).

@@ -105,7 +105,7 @@ test.serial('METRICS_CARDINALITY_LIMIT folds extra series into one overflow seri
 });
 
 test.serial(
-  'METRICS_CARDINALITY_LIMIT also caps the histograms that have views (HTTP, database)',
+  'METRICS_CARDINALITY_LIMIT also caps the histograms that have views (the HTTP one here; the views are built alike)',
   async (t) => {
     const baseUrl = await spawnWeb(t, { METRICS_CARDINALITY_LIMIT: '10' });
     const paths = [

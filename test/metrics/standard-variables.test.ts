@@ -4,6 +4,8 @@
  * receiver (protobuf decoded with the OTLP schema, JSON, gRPC). Several
  * variables share a start where they cannot hide each other's effect.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { metricValue, parseMetrics, promtoolCheck } from '../helpers/metrics';
@@ -190,3 +192,43 @@ test.serial('unknown values are warnings and the app runs with the rest', async 
   }
   t.is(app.child.exitCode, null, 'still running');
 });
+
+test.serial(
+  'OTEL_METRICS_EXPORTER=console and OTEL_TRACES_EXPORTER=zipkin run as the SDK defines them',
+  async (t) => {
+    // A Zipkin collector of our own: the spans arrive there as Zipkin's JSON.
+    const posts: string[] = [];
+    const zipkin = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on('end', () => {
+        posts.push(body);
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => zipkin.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => zipkin.close());
+    const { port } = zipkin.address() as AddressInfo;
+    const { app, baseUrl } = await start(t, {
+      OTEL_METRICS_EXPORTER: 'console',
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: `http://127.0.0.1:${port}/api/v2/spans`,
+    });
+    t.is((await fetch(`${baseUrl}/bookmarks`)).status, 200);
+    await until(
+      () => posts.some((p) => p.includes('"/bookmarks"')),
+      'a Zipkin span for the request',
+    );
+    const spans = posts.flatMap((p) => JSON.parse(p) as Array<{ name: string; kind?: string }>);
+    t.true(spans.some((s) => s.kind === 'SERVER' && s.name.includes('/bookmarks')));
+    await until(() => /http\.server\.request\.duration/.test(app.output()), 'metrics printed');
+    t.is(
+      (await fetch(`${baseUrl}/metrics`)).status,
+      404,
+      'no Prometheus endpoint without prometheus',
+    );
+    t.is(app.child.exitCode, null, 'still running');
+  },
+);

@@ -20,7 +20,7 @@ export function isScrape(ctx: { path: string; method: string }, path: string): b
  * Serves the Prometheus exposition. A failed collection answers 503 so
  * Prometheus marks the scrape failed (`up == 0`) instead of storing a gap that
  * looks like data. Gzipped when the scraper accepts it (Prometheus does: a
- * scrape is about a tenth of the size). Optional protection: a bearer token
+ * scrape is about a twentieth of the size). Optional protection: a bearer token
  * and/or client networks.
  */
 export function metricsEndpoint(config: Config, logger: Logger): Middleware {
