@@ -8,7 +8,6 @@
  * test/fetcher/fetcher.test.ts, test/imports/hostile.test.ts.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -17,6 +16,7 @@ import { Model } from 'objection';
 import { createOrUpdateBookmark } from '../../src/bookmarks';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { aToken, aUser } from '../helpers/factories';
+import { type RawReply, rawRequest } from '../helpers/raw-http';
 import {
   type AppProcess,
   isRunning,
@@ -73,41 +73,14 @@ test.after.always(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Reply {
-  readonly status: number;
-  readonly type: string;
-  readonly body: string;
-  readonly headers: Record<string, string>;
-}
+type Reply = Omit<RawReply, 'reset'> & { readonly type: string };
 
 /** Bytes on a socket, exactly as given: no URL normalisation, no header checks. */
-function raw(request: string | Buffer): Promise<Reply> {
-  const { hostname, port } = new URL(web.url);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = net.connect(Number(port), hostname, () => socket.write(request));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    // Node answers 431/413 and resets the connection while we may still be writing.
-    socket.on('error', (error) => {
-      if (chunks.length === 0) reject(error);
-    });
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [head = '', ...rest] = text.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const line of lines) {
-        const i = line.indexOf(':');
-        if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
-      }
-      resolve({
-        status: Number(statusLine.split(' ')[1] ?? 0),
-        type: headers['content-type'] ?? '',
-        body: rest.join('\r\n\r\n'),
-        headers,
-      });
-    });
-  });
+async function raw(request: string | Buffer): Promise<Reply> {
+  const reply = await rawRequest(web.url, '', Buffer.from(request));
+  // Node answers 431/413 and may reset the connection while we are still writing.
+  if (reply.reset) throw new Error('the server reset the connection without an answer');
+  return { ...reply, type: reply.headers['content-type'] ?? '' };
 }
 
 function get(target: string, headers: Record<string, string> = {}): Promise<Reply> {

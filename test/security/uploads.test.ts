@@ -16,6 +16,7 @@ import { Model } from 'objection';
 import { projectRoot } from '../../src/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { aToken, aUser } from '../helpers/factories';
+import { multipart, rawRequest, requestHead } from '../helpers/raw-http';
 import {
   type AppProcess,
   isRunning,
@@ -27,7 +28,6 @@ import {
   stopProcess,
   waitUntil,
 } from '../reliability/support';
-import { multipart, rawRequest, requestHead } from './raw';
 
 let db: TestDatabase;
 let knex: Knex;

@@ -77,6 +77,24 @@ function runAva(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
+/**
+ * Every compiled test whose TypeScript source still exists. tsc never deletes
+ * output, so a test removed or renamed in src would otherwise go on running
+ * from an old dist/ (a fresh clone has none of those).
+ */
+function testFiles(dir = path.join(projectRoot, 'test')): string[] {
+  const files: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...testFiles(full));
+    else if (entry.name.endsWith('.test.ts')) {
+      const relative = path.relative(projectRoot, full).replace(/\.ts$/, '.js');
+      files.push(path.join('dist', relative));
+    }
+  }
+  return files.sort();
+}
+
 async function main(): Promise<void> {
   // The tests see the same .env as `make run` (ava's workers inherit it).
   loadEnvFile();
@@ -84,7 +102,8 @@ async function main(): Promise<void> {
   let code = 1;
   try {
     await createTemplate(server.adminUrl);
-    code = await runAva(process.argv.slice(2), {
+    const args = process.argv.slice(2);
+    code = await runAva(args.some((a) => !a.startsWith('-')) ? args : [...args, ...testFiles()], {
       ...process.env,
       TEST_ADMIN_DATABASE_URL: server.adminUrl,
       TEST_TEMPLATE_DATABASE: TEMPLATE,
