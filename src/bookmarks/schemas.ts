@@ -4,7 +4,7 @@
  * with the same messages.
  */
 import { z } from 'zod';
-import { safeNext } from '../web/validate';
+import { MAX_PAGE_SIZE, pageSizeField, safeNext } from '../web/validate';
 import { MAX_SEARCH_TAGS, parseSearch } from './search';
 import { parseSince, SINCE_HELP } from './since';
 import { MAX_TAG_LENGTH, MAX_TAGS, parseTags } from './tags';
@@ -14,7 +14,7 @@ export const MAX_TITLE_LENGTH = 255;
 export const MAX_DESCRIPTION_LENGTH = 20_000;
 /** What the lists' menu offers; any whole number from 1 to MAX_PAGE_SIZE is taken. */
 export const PAGE_SIZES = [10, 25, 50, 100, 200] as const;
-export const MAX_PAGE_SIZE = 200;
+export { MAX_PAGE_SIZE };
 export const SORTS = [
   'date',
   'date_desc',
@@ -155,14 +155,7 @@ export const listQuery = z.object({
     }
     return date;
   }),
-  limit: single(
-    z.coerce
-      .number({ error: LIMIT_HELP })
-      .int(LIMIT_HELP)
-      .min(1, LIMIT_HELP)
-      .max(MAX_PAGE_SIZE, LIMIT_HELP)
-      .default(10),
-  ),
+  limit: single(pageSizeField(LIMIT_HELP).default(10)),
   page: single(
     z.coerce
       .number({ error: 'Pages are numbered from 1.' })

@@ -25,6 +25,7 @@ export {
   feedPollCronPattern,
   pollJobKey,
   scheduleFeedPolls,
+  WANTED_FEED_SQL,
 } from './scheduler';
 export { since as sinceField } from './schemas';
 export {

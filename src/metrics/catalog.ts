@@ -144,13 +144,15 @@ export const DATABASE_GAUGES: readonly DatabaseMetric[] = [
   },
   {
     name: 'active_feeds',
-    description: 'Feeds that are enabled (polled).',
+    description:
+      'Enabled feeds that someone follows or has bookmarked: the ones the scheduler polls.',
     unit: '',
     known: [{}],
   },
   {
     name: 'feeds_overdue',
-    description: 'Enabled feeds whose next poll is more than two poll intervals late.',
+    description:
+      'Polled feeds (as active_feeds counts them) whose next poll is more than two poll intervals late.',
     unit: '',
     known: [{}],
   },

@@ -2,7 +2,9 @@
  * The reader in the JSON API, under /api/v1/feeds: items (unread or all,
  * filtered, paged by cursor), marking read, "poll now" and its progress,
  * categories. Same rules as the pages: only feeds the caller follows exist
- * (404 for any other), errors are {error: {code, message}}.
+ * (404 for any other), errors are {error: {code, message}}. Bodies follow
+ * the API's rules (parseJsonBody: JSON or a 415, unknown fields a 422
+ * naming them), as the bookmarks API does.
  * Thin: auth → validate → one service call → presenter.
  */
 import Router from '@koa/router';
@@ -10,7 +12,7 @@ import type { ParameterizedContext } from 'koa';
 import { notFound } from '../errors';
 import type { WebDeps } from '../web/deps';
 import { requireUser } from '../web/middleware/auth';
-import { jsonObjectBody, parseOrThrow } from '../web/validate';
+import { parseJsonBody, parseOrThrow } from '../web/validate';
 import { createCategory, deleteCategory, renameCategory, setFeedCategory } from './categories';
 import {
   cursorText,
@@ -93,7 +95,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
 
   // Before /feeds/:id/read, which the same path would otherwise match.
   router.post('/feeds/items/read', requireUser(), async (ctx) => {
-    const body = parseOrThrow(markItemsBody, jsonObjectBody(ctx));
+    const body = parseJsonBody(ctx, markItemsBody);
     const marked = await setItemsRead(deps, {
       userId: userId(ctx),
       itemIds: body.item_ids,
@@ -113,7 +115,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
   });
 
   const markRead = async (ctx: ParameterizedContext, feedId?: number) => {
-    const body = parseOrThrow(markOlderBody, jsonObjectBody(ctx));
+    const body = parseJsonBody(ctx, markOlderBody);
     const result = await markScopeRead(deps, {
       scope: { userId: userId(ctx), feedId, categoryId: body.category_id, tag: body.tag },
       before: body.before,
@@ -160,7 +162,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
   });
 
   router.post('/feeds/categories', requireUser(), async (ctx) => {
-    const { title } = parseOrThrow(categoryBody, jsonObjectBody(ctx));
+    const { title } = parseJsonBody(ctx, categoryBody);
     const category = await createCategory(db.knex, { userId: userId(ctx), title });
     ctx.status = 201;
     ctx.set('Location', `${PREFIX}/feeds/categories/${category.id}`);
@@ -169,7 +171,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
 
   router.patch('/feeds/categories/:id', requireUser(), async (ctx) => {
     const categoryId = pathId(ctx, 'category');
-    const { title } = parseOrThrow(categoryBody, jsonObjectBody(ctx));
+    const { title } = parseJsonBody(ctx, categoryBody);
     const category = await renameCategory(db.knex, { userId: userId(ctx), categoryId, title });
     ctx.body = presentCategoryJson(category);
   });
@@ -181,7 +183,7 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
 
   router.put('/feeds/:id/category', requireUser(), async (ctx) => {
     const feedId = pathId(ctx, 'feed');
-    const { category_id } = parseOrThrow(feedCategoryBody, jsonObjectBody(ctx));
+    const { category_id } = parseJsonBody(ctx, feedCategoryBody);
     await setFeedCategory(db.knex, { userId: userId(ctx), feedId, categoryId: category_id });
     ctx.body = { feed_id: feedId, category_id };
   });

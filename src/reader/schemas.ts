@@ -1,9 +1,9 @@
 /** What the reader's pages and API accept; the first problem becomes a 422 naming the field. */
 import { z } from 'zod';
 import { CATEGORY_TITLE_MAX, sinceField } from '../feeds';
+import { MAX_PAGE_SIZE, pageSizeField } from '../web/validate';
 import type { ItemCursor } from './item-list';
 
-export const PAGE_SIZES = [10, 25, 50, 100, 200] as const;
 export const DEFAULT_PAGE_SIZE = 50;
 /** Items marked by one request (a page, or an API batch). */
 export const MAX_MARKED_ITEMS = 1000;
@@ -58,12 +58,8 @@ const tag = z
   .max(64, 'Tags are at most 64 characters.')
   .transform((value) => value.toLowerCase() || undefined);
 
-const limit = z.coerce
-  .number({ error: `limit is one of ${PAGE_SIZES.join(', ')}.` })
-  .int()
-  .refine((value) => (PAGE_SIZES as readonly number[]).includes(value), {
-    message: `limit is one of ${PAGE_SIZES.join(', ')}.`,
-  });
+/** Any page size up to the lists' largest, as the bookmark lists take. */
+const limit = pageSizeField(`Show from 1 to ${MAX_PAGE_SIZE} items per page.`);
 
 /** An ISO date or date-time, or a duration back from now ("2 days"); empty means everything. */
 const olderThan = sinceField;
@@ -88,7 +84,7 @@ export const apiItemsQuery = z.object({
   category_id: id.optional(),
   tag: tag.optional(),
   before: cursor.optional(),
-  limit: limit.optional().default(DEFAULT_PAGE_SIZE),
+  limit: z.preprocess(blank, limit.optional().default(DEFAULT_PAGE_SIZE)),
 });
 
 /** POST /reader/items/:id/read (form) */

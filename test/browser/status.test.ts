@@ -4,7 +4,8 @@
  * with the form, two feeds polled by the worker, one of them failing — the
  * charts show those numbers, the failing feed is listed with its error and
  * next try, and "Retry now" (a plain form, no script) has it polled again.
- * A screenshot goes to /tmp for a look.
+ * On a 390 px phone nothing scrolls sideways and the failing feeds are cards
+ * of labelled values. Screenshots go to /tmp for a look.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,17 +13,16 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { queueFeedPolls } from '../../src/feeds';
 import { setAdmin } from '../../src/status';
 import { startTestApp, type TestApp } from '../helpers/app';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
+import { launchChromium } from '../helpers/chromium';
+import { submit } from './support';
 
 let app: TestApp;
+let browser: Browser;
 let context: BrowserContext;
-let profileDir: string;
 let site: http.Server;
 let base: string;
 
@@ -40,25 +40,17 @@ test.before(async () => {
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   app = await startTestApp({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true' });
-  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pebbling-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    args: ARGS,
-    headless: true,
+  browser = await launchChromium();
+  context = await browser.newContext({
     viewport: { width: 1280, height: 900 },
     javaScriptEnabled: false,
   });
 });
 test.after.always(async () => {
-  await context?.close();
-  if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+  await browser?.close();
   await app?.stop();
   site?.close();
 });
-
-async function submit(page: Page, selector: string) {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
   const until = Date.now() + timeoutMs;
@@ -138,6 +130,40 @@ test('the status page charts a known workload and retries a failing feed', async
   t.regex((await row.locator('[data-testid="last-error"]').textContent()) ?? '', /404/);
   t.regex((await row.locator('[data-testid="next-try"]').textContent()) ?? '', /^in \d+ min$/);
   t.is(await page.locator(`[data-testid="failing-feed-${good}"]`).count(), 0);
+
+  // On a 390 px phone: the charts one under the other, nothing wider than the
+  // screen, and each failing feed a card whose values say what they are.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const range of ['24h', '30d']) {
+    await page.goto(url(`/status?range=${range}`));
+    // Strings, not functions: this file is compiled without the DOM types.
+    const [scrollWidth, innerWidth] = (await page.evaluate(
+      '[document.documentElement.scrollWidth, innerWidth]',
+    )) as [number, number];
+    t.true(
+      scrollWidth <= innerWidth,
+      `${range}: ${scrollWidth} px wide on a ${innerWidth} px screen`,
+    );
+  }
+  const chartBox = await page.locator('[data-testid="chart-feed-polls"]').boundingBox();
+  t.true(chartBox !== null && chartBox.width <= 390, 'a chart fits the screen');
+  t.false(await page.locator('table.failing-feeds thead').isVisible(), 'no header row');
+  // The label each value shows before it (the phone layout's ::before).
+  const labels = await page.evaluate(
+    `[...document.querySelectorAll('[data-testid="failing-feed-${missing}"] td[data-label]')]
+       .map((cell) => [cell.dataset.label, getComputedStyle(cell, '::before').content])`,
+  );
+  t.deepEqual(labels, [
+    ['Last error', '"Last error"'],
+    ['Last poll', '"Last poll"'],
+    ['Next try', '"Next try"'],
+  ]);
+  fs.writeFileSync(
+    path.join(os.tmpdir(), 'status-page-phone.png'),
+    await page.screenshot({ fullPage: true }),
+  );
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(url('/status'));
 
   const before = (await polled(missing!)) as Date;
   await submit(page, `[data-testid="failing-feed-${missing}"] button[type="submit"]`);

@@ -125,8 +125,25 @@ test('items: newest first across followed feeds, unread, filters, cursor pages',
   let path: string | null = '/api/v1/feeds/items?unread=true&limit=10';
   const small = (await w.asAlice('GET', '/api/v1/feeds/items?limit=25')).body as ItemsAnswer;
   t.is(small.next, null, 'one page holds them all');
-  // limit takes only the listed page sizes.
-  t.is((await w.asAlice('GET', '/api/v1/feeds/items?limit=2')).status, 422);
+  // limit is any whole number from 1 to 200, as in the bookmarks API (#17).
+  const two = await w.asAlice('GET', '/api/v1/feeds/items?limit=2');
+  t.is(two.status, 200);
+  t.deepEqual(
+    (two.body as ItemsAnswer).items.map((item) => item.title),
+    ['news 5', 'shared 4'],
+  );
+  t.regex((two.body as ItemsAnswer).next ?? '', /limit=2&before=/);
+  for (const limit of ['1', '7', '200', '']) {
+    t.is((await w.asAlice('GET', `/api/v1/feeds/items?limit=${limit}`)).status, 200, limit);
+  }
+  for (const limit of ['0', '-1', '201', '2.5', 'ten']) {
+    const refused = await w.asAlice('GET', `/api/v1/feeds/items?limit=${limit}`);
+    t.is(refused.status, 422, limit);
+    t.regex(
+      (refused.body as { error: { message: string } }).error.message,
+      /^limit: Show from 1 to 200 items per page\.$/,
+    );
+  }
   const many = await addItems(
     app.db.knex,
     w.feeds.news,
@@ -239,6 +256,91 @@ test('marking read: items, a feed older than a date, everything; counts follow',
   t.is((await w.asAlice('POST', '/api/v1/feeds/read', { before: 'someday' })).status, 422);
   // An array is not a request to mark everything: refused, nothing marked.
   t.is((await w.asAlice('POST', '/api/v1/feeds/read', [1, 2])).status, 400);
+});
+
+test('bodies follow the API rules: JSON or a 415, unknown fields a 422 naming them; nothing changes', async (t) => {
+  const w = await world();
+  const token = await aToken(w.alice.id);
+  const [category] = await app.db
+    .knex('feed_categories')
+    .insert({ user_id: w.alice.id, title: 'Kept' })
+    .returning('id');
+  const send = (method: string, path: string, body: string, type?: string) =>
+    fetch(`${app.baseUrl}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(type ? { 'content-type': type } : {}),
+      },
+      body,
+    });
+  const bodies: Array<[string, string, Record<string, unknown>]> = [
+    ['POST', '/feeds/items/read', { item_ids: [w.items.news[0]] }],
+    ['POST', '/feeds/read', { before: '2025-03-04' }],
+    ['POST', `/feeds/${w.feeds.news}/read`, { before: '2025-03-06' }],
+    ['POST', '/feeds/categories', { title: 'New' }],
+    ['PATCH', `/feeds/categories/${category.id}`, { title: 'Renamed' }],
+    ['PUT', `/feeds/${w.feeds.news}/category`, { category_id: category.id }],
+  ];
+  for (const [method, path, fields] of bodies) {
+    const json = JSON.stringify(fields);
+    const form = new URLSearchParams(
+      Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)])),
+    ).toString();
+    const label = `${method} ${path}`;
+    for (const [body, type] of [
+      [form, 'application/x-www-form-urlencoded'],
+      [json, 'text/plain'],
+      [json, undefined],
+    ] as const) {
+      const response = await send(method, path, body, type);
+      t.is(response.status, 415, `${label} ${type}`);
+      const { error } = (await response.json()) as { error: { code: string; message: string } };
+      t.is(error.code, 'unsupported_media_type');
+      t.regex(error.message, /Send the body as JSON, with Content-Type: application\/json/);
+      t.is(response.headers.get('accept-post'), method === 'POST' ? 'application/json' : null);
+      t.is(response.headers.get('accept-patch'), method === 'PATCH' ? 'application/json' : null);
+    }
+    const typo = await w.asAlice(method, `/api/v1${path}`, { ...fields, reed: true, 'feed id': 1 });
+    t.is(typo.status, 422, label);
+    const { error } = typo.body as {
+      error: { message: string; details: { fields: Record<string, string> } };
+    };
+    t.regex(error.message, /^Unknown fields "reed", "feed id": this request takes /, label);
+    t.deepEqual(Object.keys(error.details.fields).sort(), ['feed id', 'reed']);
+    t.is((await w.asAlice(method, `/api/v1${path}`, [fields])).status, 400, `${label}: array`);
+  }
+  const unknown = await w.asAlice('POST', '/api/v1/feeds/items/read', {
+    item_ids: [w.items.news[0]],
+    unread: true,
+  });
+  t.is(
+    (unknown.body as { error: { message: string } }).error.message,
+    'Unknown field "unread": this request takes item_ids, read.',
+  );
+  // Nothing of the above was marked, created, renamed or filed.
+  const feeds = (await w.asAlice('GET', '/api/v1/feeds')).body as {
+    unread: number;
+    feeds: Array<{ category_id: number | null }>;
+    categories: Array<{ title: string }>;
+  };
+  t.is(feeds.unread, 5);
+  t.true(feeds.feeds.every((feed) => feed.category_id === null));
+  t.deepEqual(
+    feeds.categories.map((c) => c.title),
+    ['Kept'],
+  );
+  // JSON with a charset is JSON; an empty body is an empty object.
+  const charset = await send(
+    'POST',
+    '/feeds/items/read',
+    JSON.stringify({ item_ids: [w.items.news[0]] }),
+    'application/json; charset=utf-8',
+  );
+  t.is(charset.status, 200);
+  t.is((await send('POST', `/feeds/${w.feeds.shared}/read`, '')).status, 200);
+  t.is(((await w.asAlice('GET', '/api/v1/feeds')).body as { unread: number }).unread, 2);
 });
 
 test("one item with its content; another user's item is 404", async (t) => {
@@ -411,7 +513,8 @@ test("pages: sign-in required, strangers' feeds and items are 404, forms work wi
   );
   t.is((await client.get(`/reader?feed=${w.feeds.bobs}`)).status, 404);
   t.is((await client.get(`/reader/items/${w.items.bob[0]}`)).status, 404);
-  t.is((await client.get('/reader?limit=7')).status, 422);
+  t.is((await client.get('/reader?limit=7')).status, 200);
+  t.is((await client.get('/reader?limit=201')).status, 422);
 
   // Opening an item marks it read.
   const opened = await client.get(`/reader/items/${w.items.news[0]}`);

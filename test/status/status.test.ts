@@ -2,8 +2,14 @@
  * /status over HTTP: signed-in only; a user's page shows their own numbers,
  * an admin's everyone's; the charts come from the rollups; the retry button
  * is a CSRF-protected form that queues a poll of a feed the user may see,
- * and answers 404 for one they may not. Plus the percentile arithmetic.
+ * and answers 404 for one they may not; the import and queue charts after an
+ * import that a real worker process ran; the retention the reporter applies
+ * (this app keeps 2 hours of minutes and 3 days of hours, not the defaults).
+ * Plus the percentile arithmetic.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import { compactEvents } from '../../src/metrics';
 import { setAdmin } from '../../src/status';
@@ -11,13 +17,21 @@ import { quantiles, RANGES, windowOf } from '../../src/status/series';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { api, TestClient } from '../helpers/client';
 import { aToken, aUser } from '../helpers/factories';
+import { spawnApp } from '../helpers/process';
+import { uploadRaw } from '../imports/support';
 
 let app: TestApp;
+let dataDir: string;
 test.before(async () => {
-  app = await startTestApp({}, 'web');
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pebbling-status-'));
+  app = await startTestApp(
+    { DATA_DIR: dataDir, STATUS_MINUTE_HISTORY_HOURS: '2', STATUS_HISTORY_DAYS: '3' },
+    'web',
+  );
 });
 test.after.always(async () => {
   await app?.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function signedIn(username: string): Promise<{ client: TestClient; id: number }> {
@@ -140,6 +154,181 @@ test.serial(
     t.is(feed.error_count, 0);
     t.false(feed.disabled);
     t.true(feed.next_poll_at.getTime() <= Date.now());
+  },
+);
+
+test.serial(
+  'retention: the reporter drops minutes and hours older than configured, keeps the rest',
+  async (t) => {
+    const knex = app.db.knex;
+    const hoursAgo = (hours: number) =>
+      new Date(Math.floor((Date.now() - hours * 3_600_000) / 60_000) * 60_000);
+    const rows: Array<[60 | 3600, number, number]> = [
+      // [resolution, age in hours, value]: minutes are kept 2 hours here…
+      [60, 1, 1],
+      [60, 1.9, 2],
+      [60, 2.1, 3],
+      [60, 30, 4], // (the default, 48 hours, would keep it)
+      // …and hours 3 days.
+      [3600, 30, 5],
+      [3600, 71, 6],
+      [3600, 73, 7],
+      [3600, 240, 8], // (the default, 35 days, would keep it)
+    ];
+    await knex('metric_rollups').insert(
+      rows.map(([resolution, hours, value]) => ({
+        name: 'retention_probe',
+        resolution,
+        bucket: hoursAgo(hours),
+        labels: {},
+        user_id: 0,
+        value,
+      })),
+    );
+    const reporter = app.running.databaseMetrics.reporter;
+    await reporter.tick();
+    t.true(reporter.isLeader(), 'this app is the one reporter of its database');
+    const left = await knex('metric_rollups')
+      .where('name', 'retention_probe')
+      .orderBy('value')
+      .select('resolution', 'value');
+    t.deepEqual(
+      left.map((row: { resolution: number; value: number }) => [row.resolution, row.value]),
+      [
+        [60, 1],
+        [60, 2],
+        [3600, 5],
+        [3600, 6],
+      ],
+    );
+  },
+);
+
+test.serial(
+  '“Feeds polled” and “Feeds overdue” count only the feeds the scheduler polls',
+  async (t) => {
+    const fay = await signedIn('fay');
+    t.true(await setAdmin(app.db.knex, 'fay', true));
+    const now = async () => {
+      const page = await fay.client.get('/status');
+      const number = (id: string) =>
+        Number(new RegExp(`data-testid="${id}">(\\d+)<`).exec(page.text)?.[1]);
+      return { polled: number('now-active-feeds'), overdue: number('now-overdue-feeds') };
+    };
+    const before = await now();
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    const feed = async (name: string, extra: Record<string, unknown> = {}) => {
+      const [row] = await app.db
+        .knex('feeds')
+        .insert({ url: `https://wanted.invalid/${name}.xml`, ...extra })
+        .returning('id');
+      return Number((row as { id: number }).id);
+    };
+    const followed = await feed('followed');
+    const late = await feed('late', { next_poll_at: dayAgo });
+    const switchedOff = await feed('disabled', { disabled: true, next_poll_at: dayAgo });
+    await feed('bookmarked');
+    await feed('nobodys', { next_poll_at: dayAgo });
+    await app.db
+      .knex('feed_subscriptions')
+      .insert([followed, late, switchedOff].map((feed_id) => ({ user_id: fay.id, feed_id })));
+    await app.db.knex('bookmarks').insert({
+      owner_id: fay.id,
+      url: 'https://wanted.invalid/post',
+      unique_hash: 'f'.repeat(64),
+      feed_url: 'https://wanted.invalid/bookmarked.xml',
+    });
+    const after = await now();
+    // followed, late and bookmarked are polled; late is overdue. Nobody wants
+    // "nobodys" (however late), and the disabled one is not polled.
+    t.deepEqual(
+      { polled: after.polled - before.polled, overdue: after.overdue - before.overdue },
+      { polled: 3, overdue: 1 },
+    );
+    t.true(await setAdmin(app.db.knex, 'fay', false));
+  },
+);
+
+test.serial(
+  'imports, their throughput and the queue depth: an import queued, then run by a worker process',
+  async (t) => {
+    const knex = app.db.knex;
+    const gus = await signedIn('gus');
+    const hal = await signedIn('hal');
+    const ivy = await signedIn('ivy');
+    t.true(await setAdmin(knex, 'hal', true));
+    const links = [1, 2, 3].map((n) => `<DT><A HREF="https://import.invalid/${n}">Item ${n}</A>`);
+    const file = `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n${links.join('\n')}\n</DL><p>\n`;
+    const upload = await uploadRaw(app.baseUrl, await aToken(gus.id), file);
+    t.is(upload.status, 202);
+
+    // No worker yet (this app is web only): the import waits in the queue.
+    const waiting = async () =>
+      Number(
+        (
+          await knex('graphile_worker.jobs')
+            .whereNull('locked_at')
+            .where('run_at', '<=', knex.fn.now())
+            .whereRaw('attempts < max_attempts')
+            .count<{ n: string }[]>('* as n')
+        )[0]!.n,
+      );
+    const queued = await waiting();
+    t.true(queued >= 1);
+    t.is(
+      (await knex('graphile_worker.jobs').where('task_identifier', 'import_bookmarks')).length,
+      1,
+    );
+    await app.running.databaseMetrics.reporter.tick(); // samples the queue
+
+    const worker = spawnApp(['worker'], {
+      DATABASE_URL: app.db.url,
+      DATA_DIR: dataDir,
+      WORKER_METRICS_PORT: '0',
+    });
+    t.teardown(() => worker.child.kill('SIGKILL'));
+    const until = Date.now() + 60_000;
+    for (;;) {
+      const job = await knex('import_jobs').where('id', upload.json.id).first('status');
+      if (job.status === 'completed') break;
+      if (Date.now() > until) throw new Error(`the import is ${job.status}:\n${worker.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    worker.child.kill('SIGTERM');
+    t.is(await worker.exited, 0);
+    t.is(await waiting(), 0, 'the worker emptied the queue');
+    await app.running.databaseMetrics.reporter.tick(); // moves the import's events into the rollups
+
+    const legend = (text: string, chart: string, label: string) =>
+      new RegExp(`data-testid="legend-${chart}-${label}">.*?</span>(.*?)</li>`).exec(text)?.[1];
+    for (const [who, range] of [
+      [gus, '24h'],
+      [hal, '24h'],
+      [gus, '30d'],
+    ] as const) {
+      const page = (await who.client.get(`/status?range=${range}`)).text;
+      t.is(legend(page, 'imports', 'completed'), 'completed <strong>1</strong>', range);
+      t.is(legend(page, 'import-throughput', 'created'), 'created <strong>3 records</strong>');
+      t.regex(page, /data-chart="imports"[\s\S]*?<rect [^>]*data-value="1"><title>completed: 1 /);
+    }
+    // Three records in one 15-minute bar of the 24 hours: 0.2 a minute.
+    const own = (await gus.client.get('/status')).text;
+    t.regex(
+      own,
+      /data-chart="import-throughput"[\s\S]*?data-value="0.2"><title>created: 0.2\/min /,
+    );
+    t.notRegex(own, /data-testid="chart-jobs-waiting"/, 'the queue is for admins');
+    // Someone who imported nothing sees no imports.
+    t.is(legend((await ivy.client.get('/status')).text, 'imports', 'completed'), undefined);
+
+    // The admin's queue chart: the most jobs waiting, as the queue held them.
+    const all = (await hal.client.get('/status')).text;
+    t.is(legend(all, 'jobs-waiting', 'most'), `most <strong>${queued}</strong>`);
+    t.regex(
+      all,
+      new RegExp(`data-chart="jobs-waiting"[\\s\\S]*?<circle [^>]*data-value="${queued}">`),
+    );
+    t.true(await setAdmin(knex, 'hal', false));
   },
 );
 
