@@ -6,8 +6,14 @@
  */
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { AppError, notFound } from '../errors';
-import { createApiToken, createThrottles, listApiTokens, revokeApiToken } from '../users';
+import { AppError, forbidden, notFound } from '../errors';
+import {
+  createApiToken,
+  createThrottles,
+  getProfile,
+  listApiTokens,
+  revokeApiToken,
+} from '../users';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { replaceSession } from '../web/middleware/session';
@@ -84,6 +90,23 @@ export function accountRoutes({ config, render, db }: WebDeps): Router {
       await updateProfile({ userId: me(ctx), bio: parsed.value.bio });
     });
     if (ok) redirect(ctx, '/settings#profile', 'Profile saved.');
+  });
+
+  // The bio used to have a page of its own. Old links still lead to it (a
+  // GET goes to the form on /settings) and a form still open in a tab still
+  // saves (308: the browser posts the same body, token included, there).
+  const ownProfile = async (ctx: ParameterizedContext) => {
+    const { user } = await getProfile(ctx.params.username!);
+    if (user.id !== me(ctx)) throw forbidden('You can only edit your own profile.');
+  };
+  router.get('/u/:username/edit', signedIn, async (ctx) => {
+    await ownProfile(ctx);
+    ctx.redirect('/settings#profile');
+  });
+  router.post('/u/:username/edit', signedIn, async (ctx) => {
+    await ownProfile(ctx);
+    ctx.status = 308;
+    ctx.redirect('/settings/profile');
   });
 
   router.post('/settings/email', signedIn, async (ctx) => {

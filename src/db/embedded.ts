@@ -9,11 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
-import { clusterDirFor, postgresUserIds, runsAsRoot } from './cluster-dir';
-import { loadEmbeddedPostgres } from './load-embedded-postgres';
+import { clusterDirFor, postgresUserIds } from './cluster-dir';
 import {
   adoptPostgres,
   claimOwnership,
@@ -22,6 +20,7 @@ import {
   readRunningServer,
   spawnPostgres,
 } from './postgres-process';
+import { postgresPrograms, runInitdb } from './postgres-programs';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -85,7 +84,7 @@ async function startServer(
     return owned(adoptPostgres(running.pid), urlFor(running.port, password), logger);
   }
 
-  let ids = await postgresUserIds();
+  const ids = await postgresUserIds();
   const { dir: pgDir, movedFrom } = clusterDirFor(dataDir, ids);
   if (movedFrom) {
     logger.info(
@@ -93,14 +92,30 @@ async function startServer(
       `the postgres user cannot enter ${movedFrom}: the cluster lives in ${pgDir}, linked from DATA_DIR/postgres`,
     );
   }
+  const programs = await postgresPrograms(ids);
+  if (programs.copiedBecause) {
+    logger.info(
+      { programs: path.dirname(programs.postgres), cannotEnter: programs.copiedBecause },
+      `the postgres user cannot enter ${programs.copiedBecause}: PostgreSQL runs from a copy of its programs in ${path.dirname(path.dirname(programs.postgres))}`,
+    );
+  }
   const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
   // initdb takes a second or more: the caller may load modules meanwhile.
-  if (fresh) await initialise(pgDir, password, logger, launched);
-  const [port, binaries] = await Promise.all([choosePort(DEFAULT_PORT), loadBinaries()]);
-  // As root, initialise() may just have created the `postgres` user.
-  if (runsAsRoot() && ids.uid === undefined) ids = await postgresUserIds();
+  if (fresh) {
+    await runInitdb({
+      initdb: programs.initdb,
+      dir: pgDir,
+      password,
+      ids,
+      onOutput: (text) => {
+        launched();
+        logger.debug({ postgres: text.trim() });
+      },
+    });
+  }
+  const port = await choosePort(DEFAULT_PORT);
   const args = ['-D', pgDir, '-p', String(port), ...SERVER_FLAGS];
-  const server = spawnPostgres(binaries.postgres, args, ids, logger);
+  const server = spawnPostgres(programs.postgres, args, { ids, logger, ownProcessGroup: true });
   claimOwnership(dataDir);
   launched();
   await server.ready;
@@ -124,31 +139,6 @@ function owned(server: PostgresServer, url: string, logger: Logger): EmbeddedDat
 // Server settings for the app's data: durability stays at PostgreSQL's defaults.
 const SERVER_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
 
-/**
- * initdb through embedded-postgres (as root it also creates the `postgres`
- * user). initdb prints as soon as it runs: its first output calls `running`.
- */
-async function initialise(
-  pgDir: string,
-  password: string,
-  logger: Logger,
-  running: () => void,
-): Promise<void> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  await new EmbeddedPostgres({
-    databaseDir: pgDir,
-    user: 'postgres',
-    password,
-    persistent: true,
-    createPostgresUser: runsAsRoot(),
-    onLog: (message: unknown) => {
-      running();
-      logger.debug({ postgres: String(message).trim() });
-    },
-    onError: (message: unknown) => logger.debug({ postgres: String(message).trim() }),
-  }).initialise();
-}
-
 async function createDatabase(port: number, password: string): Promise<void> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: urlFor(port, password, 'postgres') });
@@ -158,12 +148,6 @@ async function createDatabase(port: number, password: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/** The binaries package embedded-postgres picks for this platform. */
-async function loadBinaries(): Promise<{ postgres: string }> {
-  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
-  return (await import(`@embedded-postgres/${platform}-${os.arch()}`)) as { postgres: string };
 }
 
 function urlFor(port: number, password: string, database = DATABASE): string {

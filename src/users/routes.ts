@@ -1,14 +1,13 @@
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { AppError, forbidden } from '../errors';
+import { AppError } from '../errors';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { replaceSession } from '../web/middleware/session';
 import { bodyOf, type FieldErrors, formErrors, parseForm, safeNext } from '../web/validate';
 import { logIn, register } from './credentials';
-import { login, profileEdit, registration } from './schemas';
+import { login, registration } from './schemas';
 import { addSecurityRoutes } from './security-routes';
-import { getProfile, updateBio } from './service';
 import { createThrottles } from './throttle';
 
 /** A new session id for the signed-in user: nothing planted in the old session survives. */
@@ -112,30 +111,6 @@ export function userRoutes(deps: WebDeps): Router {
   });
   router.get('/u/', requireUser(), (ctx) => {
     ctx.redirect(`/u/${encodeURIComponent(ctx.state.user!.username)}`);
-  });
-
-  router.get('/u/:username/edit', requireUser(), async (ctx) => {
-    const { user, bio } = await getProfile(ctx.params.username!);
-    if (user.id !== ctx.state.user!.id) throw forbidden('You can only edit your own profile.');
-    ctx.body = render(ctx, 'users/edit.njk', { profileUser: user, values: { bio }, errors: {} });
-  });
-
-  router.post('/u/:username/edit', requireUser(), async (ctx) => {
-    const { user } = await getProfile(ctx.params.username!);
-    if (user.id !== ctx.state.user!.id) throw forbidden('You can only edit your own profile.');
-    const parsed = parseForm(profileEdit, ctx.request.body);
-    if (!parsed.ok) {
-      ctx.status = 422;
-      ctx.body = render(ctx, 'users/edit.njk', {
-        profileUser: user,
-        values: bodyOf(ctx),
-        errors: parsed.errors,
-      });
-      return;
-    }
-    await updateBio(user.id, parsed.value.bio);
-    setFlash(ctx, 'info', 'Profile saved.');
-    ctx.redirect(`/u/${encodeURIComponent(user.username)}`);
   });
 
   return router;

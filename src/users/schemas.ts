@@ -41,8 +41,4 @@ export const passwordChange = z.object({
     .max(MAX_LENGTH, `Passwords are at most ${MAX_LENGTH} characters.`),
 });
 
-export const profileEdit = z.object({
-  bio: z.string().max(5000, 'The bio is at most 5000 characters.').default(''),
-});
-
 export type Registration = z.infer<typeof registration>;

@@ -23,6 +23,8 @@ export function addSecurityRoutes(router: Router, deps: WebDeps, throttles: Thro
 
   const showPage = async (ctx: ParameterizedContext, errors: FieldErrors = {}) => {
     ctx.body = render(ctx, 'settings/security.njk', {
+      section: 'security',
+      settingsPage: '/settings/security',
       passwordErrors: errors,
       activeSessions: await countUserSessions(db.knex, ctx.state.user!.id),
     });

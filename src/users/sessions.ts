@@ -10,7 +10,12 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 
-/** An anonymous session only holds a CSRF token or a flash message: one day is plenty. */
+/**
+ * An anonymous session only holds a flash message after an authenticated
+ * action (signed out everywhere, account deleted): one day is plenty.
+ * Visitors who merely read or open a form get no row (their CSRF token is a
+ * cookie of its own, src/web/middleware/csrf.ts).
+ */
 const ANONYMOUS_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** What koa-session keeps in a session (with its own `_expire`/`_maxAge`). */

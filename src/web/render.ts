@@ -37,8 +37,8 @@ export function createRenderer(globals: Record<string, unknown>): Renderer {
     env.render(template, {
       ...data,
       currentUser: ctx.state.user,
-      // Made (and the session stored) only when a template prints it: a
-      // visitor reading public pages gets no session row and no cookie.
+      // Made only when a template prints it: a visitor reading public pages
+      // gets no cookie (and no visitor gets a session row for it: csrf.ts).
       csrfToken: { toString: () => ctx.state.csrfToken ?? '' },
       requestId: ctx.state.requestId,
       flash: ctx.state.flash,

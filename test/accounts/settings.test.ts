@@ -117,6 +117,58 @@ test('/settings carries the password and session forms; a change made there come
   );
 });
 
+/** The `back` field of the form posting to `action`, as the page has it. */
+const backOf = (html: string, action: string) =>
+  new RegExp(`action="${action}"[\\s\\S]*?name="back" value="([^"]*)"`).exec(html)?.[1];
+const currentSection = (html: string) =>
+  /<nav class="subnav"[\s\S]*?aria-current="page">([^<]+)</.exec(html)?.[1];
+
+test('after a failed POST, the settings forms still come back to the page they are on', async (t) => {
+  const owner = await person(app, 'backer');
+  // The /settings page re-rendered by a failed email change (URL: /settings/email).
+  const failed = await owner.client.post('/settings/email', {
+    email: 'elsewhere@example.test',
+    current_password: 'not my password at all',
+  });
+  t.is(failed.status, 422);
+  t.is(backOf(failed.text, '/settings/bookmarks'), '/settings#bookmark-settings');
+  t.is(backOf(failed.text, '/settings/password'), '/settings');
+  // Saving from that page lands on a page that exists.
+  const saved = await owner.client.post('/settings/bookmarks', {
+    private_by_default: 'on',
+    back: backOf(failed.text, '/settings/bookmarks')!,
+  });
+  t.is(saved.location, '/settings#bookmark-settings');
+  t.is((await owner.client.get(saved.location!.split('#')[0]!)).status, 200);
+
+  // The standalone pages name themselves, and carry the settings navigation.
+  const bookmarks = await owner.client.get('/settings/bookmarks');
+  t.is(backOf(bookmarks.text, '/settings/bookmarks'), '/settings/bookmarks#bookmark-settings');
+  t.is(currentSection(bookmarks.text), 'Bookmarks');
+  const security = await owner.client.get('/settings/security');
+  t.is(backOf(security.text, '/settings/password'), '/settings/security');
+  t.is(currentSection(security.text), 'Password and sessions');
+
+  // A failed password change from /settings shows /settings/security, with the navigation.
+  const wrong = await owner.client.post('/settings/password', {
+    current_password: 'not my password at all',
+    new_password: 'a much better horse staple',
+    back: '/settings',
+  });
+  t.is(wrong.status, 422);
+  t.is(currentSection(wrong.text), 'Password and sessions');
+  t.regex(wrong.text, /<a href="\/settings">Account<\/a>/);
+  t.is(backOf(wrong.text, '/settings/password'), '/settings/security');
+  t.regex(wrong.text, /<p id="current_password-error" class="field-error">/);
+  const changed = await owner.client.post('/settings/password', {
+    current_password: 'correct horse battery',
+    new_password: 'a much better horse staple',
+    back: backOf(wrong.text, '/settings/password')!,
+  });
+  t.is(changed.location, '/settings/security');
+  t.is((await owner.client.get('/settings/security')).status, 200);
+});
+
 test('email change: needs the current password, refuses a taken address, then signs in', async (t) => {
   const owner = await person(app, 'mail');
   const other = await person(app, 'taken');

@@ -4,7 +4,7 @@
  * configured by a `.env` file there, stopped with Ctrl-C, which a terminal
  * sends to its whole foreground process group.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -72,9 +72,22 @@ function collect(child: ChildProcess) {
 
 test('make run: as root from a 0700 directory, configured by .env, stopped cleanly by Ctrl-C', async (t) => {
   const dir = privateDir(t, 'pebbling-run-');
-  for (const name of ['Makefile', 'node_modules', 'dist']) {
-    fs.symlinkSync(path.join(projectRoot, name), path.join(dir, name));
+  // The checkout itself inside the 0700 directory, node_modules included (as a
+  // clone in /root has it): hard links, since a copy of node_modules is slow.
+  // Symbolic links would not do: Node resolves them, and the programs would
+  // run from where they point.
+  for (const name of [
+    'Makefile',
+    'package.json',
+    'package-lock.json',
+    'src',
+    'node_modules',
+    'dist',
+  ]) {
+    execFileSync('cp', ['-al', path.join(projectRoot, name), path.join(dir, name)]);
   }
+  // Node's compile cache may be rewritten in place: not through a link to ours.
+  fs.rmSync(path.join(dir, 'node_modules', '.cache'), { recursive: true, force: true });
   // A page on a private address: only FETCH_ALLOW_PRIVATE_NETWORKS from .env lets the worker read it.
   const pages = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
@@ -122,10 +135,27 @@ test('make run: as root from a 0700 directory, configured by .env, stopped clean
   );
   t.is(Number(listening[1]), port, 'PORT came from .env');
   if (asRoot) {
-    t.regex(run.output(), new RegExp(`the postgres user cannot enter ${dir}`));
+    t.regex(
+      run.output(),
+      new RegExp(`the postgres user cannot enter ${dir}: the cluster lives in`),
+    );
     const link = path.join(dir, 'data', 'postgres');
     t.true(fs.lstatSync(link).isSymbolicLink());
     t.true(fs.realpathSync(link).startsWith('/var/lib/pebbling-club/'));
+    // Its programs are in node_modules, out of the postgres user's reach too: a copy of them runs.
+    const copy =
+      /PostgreSQL runs from a copy of its programs in (\/var\/lib\/pebbling-club\/postgresql-[^"]+)"/.exec(
+        run.output(),
+      )?.[1];
+    t.truthy(copy, run.output());
+    const server = postgresProcessesFor(fs.realpathSync(link)).join('\n');
+    t.true(server.includes(path.join(copy!, 'bin', 'postgres')), server);
+    for (const entry of [copy!, path.join(copy!, 'bin'), path.join(copy!, 'bin', 'postgres')]) {
+      const stat = fs.statSync(entry);
+      t.is(stat.uid, 0, `${entry} belongs to root`);
+      t.is(stat.mode & 0o022, 0, `${entry} is writable by root alone`);
+    }
+    t.is(fs.statSync(dir).mode & 0o777, 0o700, 'the directory stays closed');
   }
 
   const person = new TestClient(`http://127.0.0.1:${port}`);

@@ -22,9 +22,7 @@ export class TestClient {
     options: { body?: string | Buffer | FormData; headers?: Record<string, string> } = {},
   ): Promise<TestResponse> {
     const headers: Record<string, string> = { ...options.headers };
-    if (this.cookies.size > 0) {
-      headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    }
+    if (this.cookies.size > 0) headers.cookie = this.cookieHeader();
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
@@ -51,6 +49,11 @@ export class TestClient {
       location: response.headers.get('location'),
       json: <T>() => JSON.parse(text) as T,
     };
+  }
+
+  /** The Cookie header this client sends, for a request made with fetch itself. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   get(path: string, headers: Record<string, string> = {}): Promise<TestResponse> {

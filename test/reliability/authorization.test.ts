@@ -233,21 +233,30 @@ const rows: Row[] = [
       ).status === 401,
   },
   {
+    // The old profile page: the owner is sent to /settings#profile.
     name: 'GET /u/:username/edit',
     setup: async () => ({}),
     run: (a) => page(a, '/u/authzowner/edit'),
-    expect: { anonymous: loginRedirect, other: 403, owner: 200 },
+    expect: { anonymous: loginRedirect, other: 403, owner: 302 },
   },
   {
+    // Its form, still open somewhere: the owner's POST is handed on (308) to /settings/profile.
     name: 'POST /u/:username/edit',
+    setup: async () => ({}),
+    run: (a) => form(a, '/u/authzowner/edit', { bio: 'handed on' }),
+    expect: { anonymous: 401, other: 403, owner: 308 },
+  },
+  {
+    name: 'POST /settings/profile',
     setup: async () => {
       counter += 1;
       return { bio: `bio ${counter}` };
     },
-    run: (a, c) => form(a, '/u/authzowner/edit', { bio: String(c.bio) }),
-    expect: { anonymous: 401, other: 403, owner: 302 },
+    run: (a, c) => form(a, '/settings/profile', { bio: String(c.bio) }),
+    expect: { anonymous: 401, other: 302, owner: 302 },
+    // Everyone edits their own profile only: the other user's POST leaves the owner's alone.
     changed: async (c) =>
-      (await knex()('profiles').where({ user_id: ownerId }).first()).bio === c.bio,
+      (await knex()('profiles').where({ user_id: ownerId }).first())?.bio === c.bio,
   },
 ];
 

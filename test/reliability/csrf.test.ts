@@ -164,10 +164,89 @@ test('no session cookie for requests that need no token: health checks, feeds, s
     t.is(response.status, 200, response.url);
     t.deepEqual(response.headers.getSetCookie(), [], response.url);
   }
-  // A page with a form still gets its session and token.
+  // A page with a form gets its token, in a cookie of its own: no session.
   const login = await fetch(`${app.baseUrl}/auth/login`);
-  t.true(login.headers.getSetCookie().some((c) => c.startsWith('pebbling.sid=')));
+  t.false(login.headers.getSetCookie().some((c) => c.startsWith('pebbling.sid')));
+  t.true(login.headers.getSetCookie().some((c) => c.startsWith('pebbling.csrf=')));
   t.regex(await login.text(), /name="_csrf" value="[^"]{20,}"/);
+});
+
+/** A fresh visitor's login page: its CSRF cookies (name=value pairs) and the form's token. */
+async function visitor(): Promise<{ cookies: string[]; token: string; setCookie: string[] }> {
+  const page = await fetch(`${app.baseUrl}/auth/login`);
+  const setCookie = page.headers.getSetCookie();
+  return {
+    setCookie,
+    cookies: setCookie.map((c) => c.split(';')[0]!),
+    token: /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!,
+  };
+}
+
+async function login(cookies: string[], token: string | undefined) {
+  const body = new URLSearchParams({ username: 'csrfvictim', password: 'wrong password here' });
+  if (token !== undefined) body.set('_csrf', token);
+  const response = await fetch(`${app.baseUrl}/auth/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      cookie: cookies.join('; '),
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body,
+  });
+  const text = await response.text();
+  return { status: response.status, csrfFailed: text.includes('csrf_failed') };
+}
+
+test('anonymous forms: a signed double-submit cookie, HttpOnly and SameSite=Lax, that must match the field', async (t) => {
+  const alice = await visitor();
+  t.is(alice.setCookie.length, 2, 'the token and its signature');
+  for (const cookie of alice.setCookie) {
+    t.regex(cookie, /; path=\//i, cookie);
+    t.regex(cookie, /; samesite=lax/i, cookie);
+    t.regex(cookie, /; httponly/i, cookie);
+    t.notRegex(cookie, /; (expires|max-age)=/i, 'gone with the browser session');
+  }
+  t.is(alice.cookies[0], `pebbling.csrf=${alice.token}`, 'the field repeats the cookie');
+
+  // The matching pair passes the check: the login itself then fails on the password.
+  const genuine = await login(alice.cookies, alice.token);
+  t.is(genuine.status, 401);
+  t.false(genuine.csrfFailed);
+
+  const bob = await visitor();
+  const refused = {
+    'no cookie': await login([], alice.token),
+    'no field': await login(alice.cookies, undefined),
+    "another visitor's token": await login(alice.cookies, bob.token),
+    'a cookie without its signature': await login([alice.cookies[0]!], alice.token),
+    'a cookie made up to match the field': await login(
+      [`pebbling.csrf=${'x'.repeat(32)}`, alice.cookies[1]!],
+      'x'.repeat(32),
+    ),
+  };
+  for (const [what, result] of Object.entries(refused)) {
+    t.is(result.status, 403, what);
+    t.true(result.csrfFailed, what);
+  }
+});
+
+test('a signed-in session takes only its own token, not an anonymous cookie pair', async (t) => {
+  const signedIn = await signIn(app.baseUrl, 'csrfvictim');
+  const anonymousPair = await visitor();
+  const tokens = await fetch(`${app.baseUrl}/settings/tokens`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      cookie: [signedIn.cookie, ...anonymousPair.cookies].join('; '),
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ name: 'forged', _csrf: anonymousPair.token }),
+  });
+  t.is(tokens.status, 403);
+  t.not(signedIn.csrf, anonymousPair.token);
 });
 
 test('the logout form on an error page works (its token was saved with the session)', async (t) => {

@@ -234,7 +234,7 @@ export async function signIn(
   return { cookie: header(), csrf: token(await page.text()) };
 }
 
-/** An anonymous session that has a CSRF token (from the login page): only the login is missing. */
+/** An anonymous visitor with a CSRF token (its cookie, from the login page): only the login is missing. */
 export async function anonymousSession(baseUrl: string): Promise<Session> {
   const page = await fetch(`${baseUrl}/auth/login`);
   return {

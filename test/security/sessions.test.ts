@@ -20,8 +20,11 @@ test.after.always(async () => {
 });
 
 const PASSWORD = 'correct horse battery';
-const cookieOf = (client: TestClient) =>
-  (client as unknown as { cookies: Map<string, string> }).cookies.get('pebbling.sid');
+const jarOf = (client: TestClient) =>
+  (client as unknown as { cookies: Map<string, string> }).cookies;
+const cookieOf = (client: TestClient) => jarOf(client).get('pebbling.sid');
+/** The session cookie's signature, as a cookie pair. */
+const sigOf = (client: TestClient) => [`pebbling.sid.sig=${jarOf(client).get('pebbling.sid.sig')}`];
 
 /** A client carrying someone else's cookies, as a thief with a copy would. */
 function copyOf(client: TestClient): TestClient {
@@ -66,17 +69,19 @@ test('after logout a copied cookie opens nothing and creates no token', async (t
 
 test('the session is a row keyed by the hash of the cookie id; login gives a new id and deletes the old row', async (t) => {
   await registered('Rower');
-  const client = new TestClient(app.baseUrl);
-  await client.get('/auth/login');
-  const before = cookieOf(client)!.split('.')[0]!;
   const rowOf = (id: string) =>
     app.db
       .knex('sessions')
       .where({ id: createHash('sha256').update(decodeURIComponent(id)).digest('hex') })
       .first();
-  t.truthy(await rowOf(before), 'the anonymous session (its CSRF token) is stored');
+  // A session this browser had before logging in: signed in already (as the
+  // same person, or someone else on a shared computer).
+  const client = new TestClient(app.baseUrl);
+  t.is((await client.login('Rower')).status, 302);
+  const before = cookieOf(client)!.split('.')[0]!;
+  t.truthy(await rowOf(before), 'the session is stored');
   t.falsy(await app.db.knex('sessions').where({ id: before }).first(), 'never the id itself');
-  await client.login('Rower');
+  t.is((await client.login('Rower')).status, 302);
   const after = cookieOf(client)!.split('.')[0]!;
   t.not(after, before);
   t.falsy(await rowOf(before), 'the pre-login session is gone');
@@ -84,6 +89,41 @@ test('the session is a row keyed by the hash of the cookie id; login gives a new
   const user = await User.query().findOne({ username: 'Rower' });
   t.is(Number(row.user_id), user!.id);
   t.true(row.expires_at.getTime() > Date.now() + 13 * 24 * 3600 * 1000);
+});
+
+test('an anonymous session (the flash after "sign out everywhere") is replaced at login, not reused', async (t) => {
+  const client = await registered('Flasher');
+  t.is((await client.post('/settings/sessions/revoke')).status, 302);
+  const planted = cookieOf(client)!.split('.')[0]!;
+  const rowOf = (id: string) =>
+    app.db
+      .knex('sessions')
+      .where({ id: createHash('sha256').update(decodeURIComponent(id)).digest('hex') })
+      .first();
+  t.is((await rowOf(planted)).user_id, null, 'an anonymous row carrying the flash');
+  // The login form's token comes from the CSRF cookie; the flash session goes along.
+  const form = await fetch(`${app.baseUrl}/auth/register`, { redirect: 'manual' });
+  const csrfCookies = form.headers.getSetCookie().map((c) => c.split(';')[0]);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const login = await fetch(`${app.baseUrl}/auth/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      cookie: [`pebbling.sid=${cookieOf(client)}`, ...sigOf(client), ...csrfCookies].join('; '),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ username: 'Flasher', password: PASSWORD, _csrf: csrf }),
+  });
+  t.is(login.status, 302);
+  const sid = login.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('pebbling.sid='))!
+    .split(';')[0]!
+    .slice('pebbling.sid='.length)
+    .split('.')[0]!;
+  t.not(sid, planted, 'a new id at login');
+  t.falsy(await rowOf(planted), 'the old row is deleted');
+  t.truthy(await rowOf(sid));
 });
 
 test('a password change signs out every other browser, keeps this one, and the old password stops working', async (t) => {
@@ -221,17 +261,32 @@ test('login and registration forms mark the first invalid field and point at its
   t.notRegex(register.text, /name="username"[^>]*aria-invalid/);
 });
 
-test.serial('reading public pages stores no session: only a page with a form does', async (t) => {
-  await registered('Reader');
-  const count = async () => Number((await app.db.knex('sessions').count({ n: '*' }))[0]!.n);
-  const before = await count();
-  for (const path of ['/', '/bookmarks', '/t/', '/u/Reader', '/bookmarks?format=markdown']) {
-    const response = await fetch(`${app.baseUrl}${path}`);
-    t.is(response.status, 200, path);
-    t.deepEqual(response.headers.getSetCookie(), [], path);
-  }
-  t.is(await count(), before, 'no session row for a reader');
-  const form = await fetch(`${app.baseUrl}/auth/login`);
-  t.is(form.headers.getSetCookie().length, 2, 'the session id and its signature');
-  t.is(await count(), before + 1);
-});
+test.serial(
+  'no page an anonymous visitor GETs stores a session row, not even one with a form',
+  async (t) => {
+    await registered('Reader');
+    const count = async () => Number((await app.db.knex('sessions').count({ n: '*' }))[0]!.n);
+    const before = await count();
+    for (const path of ['/', '/bookmarks', '/t/', '/u/Reader', '/bookmarks?format=markdown']) {
+      const response = await fetch(`${app.baseUrl}${path}`);
+      t.is(response.status, 200, path);
+      t.deepEqual(response.headers.getSetCookie(), [], path);
+    }
+    // Pages with a form: a token in a signed cookie of its own, no session.
+    for (const path of ['/auth/login', '/auth/register', '/auth/login?next=/settings']) {
+      const form = await fetch(`${app.baseUrl}${path}`);
+      t.is(form.status, 200, path);
+      const names = form.headers.getSetCookie().map((c) => c.split('=')[0]);
+      t.deepEqual(names, ['pebbling.csrf', 'pebbling.csrf.sig'], path);
+      t.regex(await form.text(), /name="_csrf" value="[\w-]{32}"/, path);
+    }
+    // A flood of them: still nothing stored.
+    await Promise.all(
+      Array.from({ length: 200 }, () => fetch(`${app.baseUrl}/auth/login`).then((r) => r.text())),
+    );
+    // A failed login is anonymous too.
+    const visitor = new TestClient(app.baseUrl);
+    t.is((await visitor.login('Reader', 'not the password at all')).status, 401);
+    t.is(await count(), before, 'no session row for any anonymous GET');
+  },
+);

@@ -21,8 +21,7 @@ test('register signs you in; the password is stored as a scrypt hash', async (t)
   const user = await User.query().findOne({ username: 'Reggie' });
   t.regex(user!.password_hash, /^scrypt\$15\$8\$1\$/);
   t.false(user!.password_hash.includes('correct horse'));
-  const edit = await client.get('/u/Reggie/edit');
-  t.is(edit.status, 200);
+  t.is((await client.get('/settings')).status, 200, 'signed in');
 });
 
 test('registration errors say what to fix and keep what was typed', async (t) => {
@@ -74,9 +73,9 @@ test('login, then logout ends the session', async (t) => {
   const ok = await client.login('lou');
   t.is(ok.status, 302);
   t.is(ok.location, '/u/Lou');
-  t.is((await client.get('/u/Lou/edit')).status, 200);
+  t.is((await client.get('/settings')).status, 200);
   t.is((await client.post('/auth/logout')).status, 302);
-  const after = await client.get('/u/Lou/edit');
+  const after = await client.get('/settings');
   t.is(after.status, 302);
   t.regex(after.location ?? '', /^\/auth\/login\?next=/);
 });
@@ -103,14 +102,15 @@ test('login only follows same-site next paths (no open redirect)', async (t) => 
 test('the session id changes at login (no session fixation)', async (t) => {
   await new TestClient(app.baseUrl).register('Fixie');
   const client = new TestClient(app.baseUrl);
+  const sid = () =>
+    (client as unknown as { cookies: Map<string, string> }).cookies.get('pebbling.sid');
   await client.get('/auth/login');
-  const before = (client as unknown as { cookies: Map<string, string> }).cookies.get(
-    'pebbling.sid',
-  );
+  t.is(sid(), undefined, 'the login page hands out no session to fix');
   await client.login('Fixie');
-  const after = (client as unknown as { cookies: Map<string, string> }).cookies.get('pebbling.sid');
+  const before = sid();
   t.truthy(before);
-  t.not(before, after);
+  await client.login('Fixie');
+  t.not(sid(), before, 'a session the browser had before a login is not kept');
 });
 
 test('failed logins are throttled after five attempts', async (t) => {
@@ -124,7 +124,7 @@ test('failed logins are throttled after five attempts', async (t) => {
   t.regex(blocked.text, /Too many failed logins/);
 });
 
-test('only the owner can edit a profile', async (t) => {
+test('the old profile page leads to /settings, for its owner only; its form still saves', async (t) => {
   const owner = new TestClient(app.baseUrl);
   await owner.register('Olive');
   const other = new TestClient(app.baseUrl);
@@ -132,8 +132,13 @@ test('only the owner can edit a profile', async (t) => {
   t.is((await other.get('/u/Olive/edit')).status, 403);
   t.is((await other.post('/u/Olive/edit', { bio: 'hacked' })).status, 403);
   t.is((await new TestClient(app.baseUrl).get('/u/Olive/edit')).status, 302);
-  t.is((await owner.post('/u/Olive/edit', { bio: 'Hello <b>there</b>' })).status, 302);
   t.is((await owner.get('/u/nobody-here/edit')).status, 404);
+  const link = await owner.get('/u/Olive/edit');
+  t.is(link.status, 302);
+  t.is(link.location, '/settings#profile');
+  const posted = await owner.post('/u/Olive/edit', { bio: 'Hello <b>there</b>' });
+  t.is(posted.status, 308, 'the same POST, handed on');
+  t.is(posted.location, '/settings/profile');
 });
 
 test('API tokens: created once on the page, work as bearer, revoked by their owner only', async (t) => {

@@ -8,7 +8,7 @@ export interface SessionData {
   /** Signed-in user id. */
   uid?: number;
   username?: string;
-  /** CSRF synchroniser token, also for anonymous visitors (login forms need it). */
+  /** CSRF synchroniser token of a signed-in session (anonymous visitors have a cookie: csrf.ts). */
   csrf?: string;
   flash?: { kind: 'info' | 'error'; message: string };
 }
