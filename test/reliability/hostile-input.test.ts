@@ -78,7 +78,8 @@ type Reply = Omit<RawReply, 'reset'> & { readonly type: string };
 /** Bytes on a socket, exactly as given: no URL normalisation, no header checks. */
 async function raw(request: string | Buffer): Promise<Reply> {
   const reply = await rawRequest(web.url, '', Buffer.from(request));
-  // Node answers 431/413 and may reset the connection while we are still writing.
+  // A reset here means the server closed with our body unread and the answer was lost
+  // (the error handler reads the rest first; 431 for a huge head is answered before it).
   if (reply.reset) throw new Error('the server reset the connection without an answer');
   return { ...reply, type: reply.headers['content-type'] ?? '' };
 }
