@@ -24,3 +24,17 @@ export async function signIn(
   await submit(page, 'form[action="/auth/register"] button[type="submit"]');
   return { username };
 }
+
+/** Signs in through the login page; answers where it led (the login page again on a failure). */
+export async function logIn(
+  page: Page,
+  app: TestApp,
+  login: string,
+  password: string,
+): Promise<string> {
+  await page.goto(`${app.baseUrl}/auth/login`);
+  await page.fill('form[action="/auth/login"] input[name="username"]', login);
+  await page.fill('form[action="/auth/login"] input[name="password"]', password);
+  await submit(page, 'form[action="/auth/login"] button[type="submit"]');
+  return new URL(page.url()).pathname;
+}
