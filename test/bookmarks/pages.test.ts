@@ -327,10 +327,10 @@ test('Atom feeds are valid Atom 1.0 with escaped content, public bookmarks only'
 
 test('the profile shows the bio; its owner gets edit, tokens and the bookmarklets', async (t) => {
   const me = await person(app);
-  await me.client.post(`/u/${me.username}/edit`, { bio: 'I collect links.' });
+  t.is((await me.client.post('/settings/profile', { bio: 'I collect links.' })).status, 302);
   const own = await me.client.get(`/u/${me.username}`);
   t.regex(own.text, /<p class="bio">I collect links\.<\/p>/);
-  t.regex(own.text, new RegExp(`href="/u/${me.username}/edit">Edit profile<`));
+  t.regex(own.text, /href="\/settings#profile">Edit profile</);
   t.regex(own.text, /href="\/settings\/tokens">API tokens</);
   t.regex(own.text, /You have no bookmarks yet\./);
   const plain =
@@ -347,7 +347,7 @@ test('the profile shows the bio; its owner gets edit, tokens and the bookmarklet
   t.true(href.includes('next=same'));
   t.regex(own.text, /data-testid="bookmarklet-popup"/);
   t.regex(own.text, /popup=1&amp;|popup=1&/);
-  t.is((await me.client.get(`/u/${me.username}/edit`)).status, 200);
+  t.is((await me.client.get('/settings')).status, 200);
 
   const stranger = await new TestClient(app.baseUrl).get(`/u/${me.username}`);
   t.is(stranger.status, 200);

@@ -126,7 +126,10 @@ test('XSS payloads in title, description, tags and bio come out escaped', async 
     tags: tag,
   });
   t.is(saved.status, 302, saved.text);
-  await me.client.post(`/u/${me.username}/edit`, { bio: "<script>alert('bio')</script>" });
+  t.is(
+    (await me.client.post('/settings/profile', { bio: "<script>alert('bio')</script>" })).status,
+    302,
+  );
   const id = (await app.db.knex('bookmarks').where({ owner_id: me.id }).first()).id as number;
   const pages = [
     `/u/${me.username}`,
