@@ -38,35 +38,39 @@ export async function detectFile(filePath: string): Promise<Detected> {
   }
 }
 
-export function detectHead(head: Buffer): Detected {
+const FORMATS: Record<string, FileFormat> = {
+  '<': 'netscape',
+  '[': 'pinboard',
+  '{': 'activitystreams',
+};
+
+function detectHead(head: Buffer): Detected {
   if (head.length === 0) throw new ImportFileError('The file is empty.');
   const bom = byteOrderMark(head);
   if (!bom) rejectBinary(head);
-  const encoding = bom ?? 'utf-8';
-  const text = new TextDecoder(encoding).decode(head).replace(/^\uFEFF/, '');
-  const start = text.trimStart();
-  if (start === '') {
-    throw new ImportFileError('The file is empty (it holds only white space).');
+  const text = new TextDecoder(bom ?? 'utf-8')
+    .decode(head)
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (text === '') throw new ImportFileError('The file is empty (it holds only white space).');
+  const format = FORMATS[text[0]!];
+  if (!format) {
+    throw new ImportFileError(
+      'Unrecognised file: expected Netscape bookmark HTML, Pinboard JSON or ActivityStreams JSON.',
+    );
   }
-  const first = start[0];
-  if (first === '<') {
-    if (!/<(!doctype|html|head|meta|title|body|dl|dt|h1|h3|ul|li|a)[\s>]/i.test(start)) {
+  if (format === 'netscape') {
+    if (!/<(!doctype|html|head|meta|title|body|dl|dt|h1|h3|ul|li|a)[\s>]/i.test(text)) {
       throw new ImportFileError(
         'This is markup, but not a bookmark export: expected Netscape bookmark HTML (<!DOCTYPE NETSCAPE-Bookmark-file-1>).',
       );
     }
     // Every Netscape export declares UTF-8, whatever it really holds: only a
     // declaration of something else is believed; UTF-8 is checked while scanning.
-    const charset = bom ? undefined : declaredCharset(start);
-    if (charset && charset !== 'utf-8')
-      return { format: 'netscape', encoding: charset, declared: true };
-    return { format: 'netscape', encoding, declared: Boolean(bom) };
+    const charset = bom ? undefined : declaredCharset(text);
+    if (charset && charset !== 'utf-8') return { format, encoding: charset, declared: true };
   }
-  if (first === '[') return { format: 'pinboard', encoding, declared: Boolean(bom) };
-  if (first === '{') return { format: 'activitystreams', encoding, declared: Boolean(bom) };
-  throw new ImportFileError(
-    'Unrecognised file: expected Netscape bookmark HTML, Pinboard JSON or ActivityStreams JSON.',
-  );
+  return { format, encoding: bom ?? 'utf-8', declared: bom !== undefined };
 }
 
 function byteOrderMark(head: Buffer): string | undefined {

@@ -1,13 +1,7 @@
 import { BaseModel } from '../db/base-model';
+import type { RecordFailure } from './records';
 
 export type ImportStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
-
-export interface FailedBookmarkDetail {
-  index: number;
-  error: string;
-  url: string;
-  title: string;
-}
 
 export interface ImportOptions {
   duplicate_handling: 'skip' | 'overwrite';
@@ -33,7 +27,7 @@ export class ImportJob extends BaseModel {
   /** Records of the file whose outcome is committed; a restart resumes here. */
   resume_cursor!: number;
   error_message!: string | null;
-  failed_bookmark_details!: FailedBookmarkDetail[];
+  failed_bookmark_details!: RecordFailure[];
   options!: ImportOptions;
   started_at!: Date | null;
   completed_at!: Date | null;

@@ -22,14 +22,14 @@ const DETAIL_TEXT_LENGTH = 500;
 export interface RawRecord {
   /** Position in the file, from 0, counting every record (valid or not). */
   readonly index: number;
-  readonly url: string | undefined;
+  readonly url?: string | undefined;
   readonly title: string;
   readonly description: string;
   readonly tags: readonly string[];
-  readonly createdAt: Date | undefined;
-  readonly updatedAt: Date | undefined;
-  readonly private: boolean | undefined;
-  readonly feedUrl: string | undefined;
+  readonly createdAt?: Date | undefined;
+  readonly updatedAt?: Date | undefined;
+  readonly private?: boolean | undefined;
+  readonly feedUrl?: string | undefined;
   /** Set by a parser that already knows the record is unusable (e.g. not an object). */
   readonly error?: string;
 }
@@ -53,6 +53,7 @@ export interface ImportRecord {
   readonly feedUrl: string | null;
 }
 
+/** Kept on the job (failed_bookmark_details) and shown to its owner. */
 export interface RecordFailure {
   readonly index: number;
   readonly error: string;
@@ -65,16 +66,15 @@ export interface RecordOptions {
   readonly forcePrivate: boolean;
 }
 
-export type Checked = { ok: true; record: ImportRecord } | { ok: false; failure: RecordFailure };
+type Checked = { ok: true; record: ImportRecord } | { ok: false; failure: RecordFailure };
 
 export function checkRecord(raw: RawRecord, options: RecordOptions): Checked {
   if (raw.error) return failure(raw, raw.error);
   if (raw.url === undefined || raw.url.trim() === '') return failure(raw, 'The record has no URL.');
-  let parsed: URL;
   let href: string;
   let normalized: string;
   try {
-    parsed = parseBookmarkUrl(raw.url);
+    const parsed = parseBookmarkUrl(raw.url);
     href = parsed.href;
     normalized = normalizeParsedUrl(parsed);
   } catch (error) {
@@ -137,10 +137,8 @@ function checkFeedUrl(input: string | undefined): string | null {
 
 /** Titles are one line: collapse runs of white space (HTML exports wrap them). */
 function cleanText(text: string): string {
-  return (MESSY_SPACE.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
+  return (/\s\s|[^\S ]/.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
 }
-
-const MESSY_SPACE = /\s\s|[^\S ]/;
 
 /** PostgreSQL text (and jsonb) cannot hold U+0000; a hostile file may. */
 function withoutNul(text: string): string {
@@ -152,8 +150,6 @@ function clip(text: string): string {
   return clean.length > DETAIL_TEXT_LENGTH ? `${clean.slice(0, DETAIL_TEXT_LENGTH)}…` : clean;
 }
 
-/* Dates ------------------------------------------------------------------ */
-
 /** Years outside this range are typos or garbage, not bookmark dates. */
 const EARLIEST = Date.UTC(1990, 0, 1);
 const LATEST_AHEAD_MS = 2 * 86_400_000;
@@ -164,8 +160,7 @@ const LATEST_AHEAD_MS = 2 * 86_400_000;
  * ~1.7e9 s, ~1.7e12 ms, ~1.7e15 µs.
  */
 export function parseEpoch(value: string | undefined, now = Date.now()): Date | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
+  const text = value?.trim() ?? '';
   if (!/^\d+(\.\d+)?$/.test(text)) return undefined;
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) return undefined;
@@ -186,6 +181,10 @@ export function parseIsoDate(value: unknown, now = Date.now()): Date | undefined
 
 function plausible(date: Date, now: number): Date | undefined {
   const ms = date.getTime();
-  if (Number.isNaN(ms) || ms < EARLIEST || ms > now + LATEST_AHEAD_MS) return undefined;
-  return date;
+  return ms >= EARLIEST && ms <= now + LATEST_AHEAD_MS ? date : undefined;
+}
+
+/** Tags as one string, split on white space and commas. */
+export function splitTags(value: string | undefined): string[] {
+  return value ? value.split(/[\s,]+/).filter((tag) => tag !== '') : [];
 }

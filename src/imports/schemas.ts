@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { MAX_TAGS } from '../bookmarks/tags';
 
 const yes = /^(1|true|on|yes)$/i;
 
@@ -28,5 +27,3 @@ export const jobIdParam = z.object({
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
-
-export { MAX_TAGS };

@@ -29,21 +29,20 @@ export async function* readText(
   if (rest !== '') yield rest;
 }
 
-export interface Scan {
-  /** The encoding to read the file with. */
-  readonly encoding: string;
-  /** Links in an HTML file (an estimate of its records: one cut by a chunk's end is missed). */
-  readonly anchors: number;
-}
-
-/** One pass over the file before the import: its real encoding, and how many links it holds. */
-export async function scanFile(filePath: string, detected: Detected): Promise<Scan> {
+/**
+ * One pass over the file before the import: the encoding to read it with, and
+ * how many links it holds (an estimate of an HTML file's records).
+ */
+export async function scanFile(
+  filePath: string,
+  detected: Detected,
+): Promise<{ encoding: string; anchors: number }> {
   const strict = detected.encoding === 'utf-8' && !detected.declared;
   const html = detected.format === 'netscape';
   let anchors = 0;
   try {
     for await (const text of readText(filePath, detected.encoding, strict)) {
-      if (html) anchors += text.match(ANCHOR)?.length ?? 0;
+      if (html) anchors += text.match(/<a\s/gi)?.length ?? 0;
     }
   } catch (error) {
     if (!(strict && error instanceof TypeError)) throw error;
@@ -51,5 +50,3 @@ export async function scanFile(filePath: string, detected: Detected): Promise<Sc
   }
   return { encoding: detected.encoding, anchors };
 }
-
-const ANCHOR = /<a\s/gi;

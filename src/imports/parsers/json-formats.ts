@@ -2,7 +2,7 @@
  * Pinboard JSON and ActivityStreams records, from their JSON values to the
  * common RawRecord. Fields of the wrong type are treated as missing.
  */
-import { parseIsoDate, type RawRecord } from '../records';
+import { parseIsoDate, type RawRecord, splitTags } from '../records';
 import type { Json, JsonObject } from './json-records';
 
 /** `{href, description (title), extended, tags "a b", time, shared "yes"|"no"}` */
@@ -18,7 +18,6 @@ export function pinboardRecord(value: Json, index: number): RawRecord {
     createdAt: time,
     updatedAt: time,
     private: value.shared === 'no' || value.shared === false ? true : undefined,
-    feedUrl: undefined,
   };
 }
 
@@ -40,18 +39,7 @@ export function activityRecord(value: Json, index: number): RawRecord {
 }
 
 function notAnObject(index: number): RawRecord {
-  return {
-    index,
-    url: undefined,
-    title: '',
-    description: '',
-    tags: [],
-    createdAt: undefined,
-    updatedAt: undefined,
-    private: undefined,
-    feedUrl: undefined,
-    error: 'The record is not a JSON object.',
-  };
+  return { index, title: '', description: '', tags: [], error: 'The record is not a JSON object.' };
 }
 
 function isObject(value: Json): value is JsonObject {
@@ -72,8 +60,7 @@ function linkUrl(value: Json | undefined): string | undefined {
 
 /** Tags as a space/comma-separated string, or a list of strings or `{name}` objects. */
 function tagList(value: Json | undefined): string[] {
-  if (typeof value === 'string') return value.split(/[\s,]+/).filter((tag) => tag !== '');
-  if (!Array.isArray(value)) return [];
+  if (!Array.isArray(value)) return splitTags(text(value));
   const tags: string[] = [];
   for (const item of value) {
     if (typeof item === 'string') tags.push(item);

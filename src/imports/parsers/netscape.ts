@@ -8,7 +8,7 @@
  */
 import { type Handler, Parser } from 'htmlparser2';
 import { ImportFileError } from '../detect';
-import { MAX_DESCRIPTION_LENGTH, parseEpoch, type RawRecord } from '../records';
+import { MAX_DESCRIPTION_LENGTH, parseEpoch, type RawRecord, splitTags } from '../records';
 
 /** What the parse learned about the file as a whole. */
 export interface HtmlSummary {
@@ -165,10 +165,6 @@ class EndTagTail {
   get insideEndTag(): boolean {
     return /^<\/[a-z]/i.test(this.tail);
   }
-}
-
-function splitTags(value: string | undefined): string[] {
-  return value ? value.split(/[\s,]+/).filter((tag) => tag !== '') : [];
 }
 
 function isTrue(value: string | undefined): boolean | undefined {
