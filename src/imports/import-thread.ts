@@ -1,11 +1,7 @@
 /**
- * The import thread: reads, checks and writes one job's file on a database
- * connection of its own, batch by batch (writer.ts), and tells the main
- * thread about each committed batch. The next batch is read while one is
- * being written. Records before the job's cursor were committed by an
- * earlier run: they are read again (to know which URLs the file already
- * had) but never written again. Started by processor.ts; a thread because
- * its heap is capped and collected on its own (see there).
+ * The import thread (started by processor.ts, which says why a thread): reads,
+ * checks and writes one job's file on a database connection of its own,
+ * batch by batch (writer.ts); the next batch is read while one is written.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
@@ -32,9 +28,10 @@ export interface Ended {
   readonly format: ImportFormat;
 }
 
+/** The end is undefined when the job stopped (cancelled, or taken on by another worker). */
 export type FromThread =
-  /** The end, or undefined when the job stopped (cancelled, or taken on by another worker). */
-  { type: 'end'; end: Ended | undefined } | { type: 'error'; file: boolean; message: string };
+  | { type: 'end'; end: Ended | undefined }
+  | { type: 'error'; file: boolean; message: string };
 
 async function importFile({
   job,

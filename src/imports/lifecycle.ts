@@ -1,35 +1,32 @@
 /**
  * The import job's status changes. Each terminal change is one guarded
  * UPDATE (only from a live status), so whichever process makes it — the
- * worker finishing, or a person cancelling — is the one that counts it in
- * bookmark_imports_total, exactly once, after commit.
+ * worker finishing, or a person cancelling — is the one that records it,
+ * exactly once, after commit. (bookmark_imports_total is counted by the
+ * database, a trigger on the status; the duration is recorded here.)
  */
 import type { Knex } from 'knex';
-import { type ImportFormat, recordImportDuration } from '../bookmarks/metrics';
-import type { ImportStatus } from './models';
+import { recordImportDuration } from '../bookmarks/metrics';
+import type { ImportJob, ImportStatus } from './models';
 import { removeUpload } from './uploads';
 
-export interface JobRow {
-  id: number;
-  user_id: number;
-  file_path: string;
-  format: string | null;
-  status: ImportStatus;
-  total_bookmarks: number;
-  resume_cursor: number;
-  created_bookmarks: number;
-  updated_bookmarks: number;
-  skipped_bookmarks: number;
-  failed_bookmarks: number;
-  options: { duplicate_handling?: 'skip' | 'overwrite'; tags?: string[]; private?: boolean };
-  started_at: Date | null;
-}
+/** The job as the worker reads it: a plain row, handed on to the import thread. */
+export type JobRow = Pick<
+  ImportJob,
+  | 'id'
+  | 'user_id'
+  | 'file_path'
+  | 'status'
+  | 'resume_cursor'
+  | 'created_bookmarks'
+  | 'updated_bookmarks'
+  | 'skipped_bookmarks'
+  | 'options'
+>;
 
+type EndedRow = Pick<ImportJob, 'format' | 'started_at' | 'file_path'> & { completed_at: Date };
+const ENDED = ['format', 'started_at', 'completed_at', 'file_path'];
 const LIVE: ImportStatus[] = ['pending', 'processing'];
-
-async function loadJob(knex: Knex, id: number): Promise<JobRow | undefined> {
-  return knex('import_jobs').where('id', id).first<JobRow | undefined>();
-}
 
 /** pending → processing; answers the row as it now is (whatever its status). */
 export async function startJob(knex: Knex, id: number): Promise<JobRow | undefined> {
@@ -40,49 +37,40 @@ export async function startJob(knex: Knex, id: number): Promise<JobRow | undefin
       started_at: knex.raw('coalesce(started_at, now())'),
       updated_at: knex.fn.now(),
     });
-  return loadJob(knex, id);
+  return knex('import_jobs').where('id', id).first<JobRow | undefined>();
 }
 
-function formatLabel(format: string | null): ImportFormat {
-  return format === 'netscape' || format === 'pinboard' || format === 'activitystreams'
-    ? format
-    : 'unknown';
-}
-
-interface Ended {
-  user_id: number;
-  format: string | null;
-  started_at: Date | null;
-  completed_at: Date;
-  file_path: string;
-}
-
-const ENDED = ['user_id', 'format', 'started_at', 'completed_at', 'file_path'];
-
-/**
- * Called by whoever made the job end, once it committed. The end itself is
- * counted by the database (bookmark_imports_total, a trigger on the status).
- */
-function recordEnded(row: Ended): void {
-  const { started_at: start, completed_at: end } = row;
+function recordDuration({ format, started_at: start, completed_at: end }: EndedRow): void {
   const seconds = start ? Math.max(0, (end.getTime() - start.getTime()) / 1000) : 0;
-  recordImportDuration(formatLabel(row.format), seconds);
+  const known = format === 'netscape' || format === 'pinboard' || format === 'activitystreams';
+  recordImportDuration(known ? format : 'unknown', seconds);
+}
+
+/** A live job ends with `changes`; undefined when it was not live any more. */
+async function endLiveJob(knex: Knex, id: number, changes: Record<string, unknown>) {
+  const [row] = await knex('import_jobs')
+    .where('id', id)
+    .whereIn('status', LIVE)
+    .update({ ...changes, completed_at: knex.fn.now(), updated_at: knex.fn.now() })
+    .returning<EndedRow[]>(ENDED);
+  if (row) recordDuration(row);
+  return row;
 }
 
 /** A live job fails with `message` (shown to its owner). The upload is kept for a retry. */
 export async function failJob(knex: Knex, id: number, message: string): Promise<boolean> {
-  const rows: Ended[] = await knex('import_jobs')
-    .where('id', id)
-    .whereIn('status', LIVE)
-    .update({
-      status: 'failed',
-      error_message: message.slice(0, 2000),
-      completed_at: knex.fn.now(),
-      updated_at: knex.fn.now(),
-    })
-    .returning(ENDED);
-  for (const row of rows) recordEnded(row);
-  return rows.length > 0;
+  const row = await endLiveJob(knex, id, {
+    status: 'failed',
+    error_message: message.slice(0, 2000),
+  });
+  return row !== undefined;
+}
+
+/** A person cancels a live job: a running worker stops at its next batch. */
+export async function cancelJob(knex: Knex, id: number): Promise<boolean> {
+  const row = await endLiveJob(knex, id, { status: 'cancelled' });
+  if (row) await removeUpload(row.file_path);
+  return row !== undefined;
 }
 
 /**
@@ -103,16 +91,15 @@ export async function endJob(
       );
     }
     const usable = job.created_bookmarks + job.updated_bookmarks + job.skipped_bookmarks;
-    let status: 'completed' | 'failed' = 'completed';
-    let message: string | null = outcome.truncated
-      ? 'The file seems cut short (it ends inside a list): everything before the cut was imported.'
-      : null;
-    if (outcome.records === 0) {
-      status = 'failed';
-      message = 'No bookmarks were found in the file.';
-    } else if (usable === 0) {
-      status = 'failed';
+    let status: 'completed' | 'failed' = 'failed';
+    let message: string | null = 'No bookmarks were found in the file.';
+    if (outcome.records > 0 && usable === 0) {
       message = `None of the ${outcome.records} records in the file could be imported: see the errors below.`;
+    } else if (outcome.records > 0) {
+      status = 'completed';
+      message = outcome.truncated
+        ? 'The file seems cut short (it ends inside a list): everything before the cut was imported.'
+        : null;
     }
     const [row] = await trx('import_jobs')
       .where('id', id)
@@ -124,26 +111,11 @@ export async function endJob(
         completed_at: trx.fn.now(),
         updated_at: trx.fn.now(),
       })
-      .returning<Ended[]>(ENDED);
+      .returning<EndedRow[]>(ENDED);
     return { status, row: row! };
   });
   if (!ended) return undefined;
-  const { status, row } = ended;
-  recordEnded(row);
-  if (status === 'completed') await removeUpload(row.file_path);
-  return status;
-}
-
-/** A person cancels a live job: a running worker stops at its next batch. */
-export async function cancelJob(knex: Knex, id: number): Promise<boolean> {
-  const rows: Ended[] = await knex('import_jobs')
-    .where('id', id)
-    .whereIn('status', LIVE)
-    .update({ status: 'cancelled', completed_at: knex.fn.now(), updated_at: knex.fn.now() })
-    .returning(ENDED);
-  const row = rows[0];
-  if (!row) return false;
-  recordEnded(row);
-  await removeUpload(row.file_path);
-  return true;
+  recordDuration(ended.row);
+  if (ended.status === 'completed') await removeUpload(ended.row.file_path);
+  return ended.status;
 }

@@ -1,9 +1,7 @@
 /**
  * Works through one import job: the import thread (import-thread.ts) reads
- * the file and writes it batch by batch, each batch one transaction with the
- * job's cursor; this side keeps the job's status and ends the job once every
- * record is committed. (The database counts the records: each batch commits
- * its rows and the job's counters together, see src/metrics/catalog.ts.)
+ * and writes the file; this side keeps the job's status and ends the job once
+ * every record is committed.
  *
  * Why a thread: its heap is capped (resourceLimits) and collected on its
  * own. Run in the worker's main thread, an import grew V8's young generation
@@ -21,7 +19,7 @@ import type { Ended, FromThread, ThreadInput } from './import-thread';
 import { endJob, failJob, startJob } from './lifecycle';
 import { removeUpload } from './uploads';
 
-export interface ProcessDeps {
+interface ProcessDeps {
   readonly knex: Knex;
   /** The database the import thread connects to. */
   readonly databaseUrl: string;

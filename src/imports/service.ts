@@ -7,7 +7,7 @@ import { parseTags } from '../bookmarks/tags';
 import { conflict, notFound } from '../errors';
 import { addJob } from '../jobs';
 import { cancelJob } from './lifecycle';
-import { ImportJob, type ImportJob as ImportJobModel } from './models';
+import { ImportJob } from './models';
 import { canCancelImport, canRetryImport, canSeeImport } from './policies';
 import type { ImportOptionsInput } from './schemas';
 import { removeUpload, uploadExists } from './uploads';
@@ -15,7 +15,16 @@ import { removeUpload, uploadExists } from './uploads';
 /** Each run of the task is one attempt; a failed attempt resumes from the cursor. */
 const MAX_ATTEMPTS = 5;
 
-export const jobKey = (id: number) => `import:${id}`;
+const jobKey = (id: number) => `import:${id}`;
+
+function queueImport(trx: Knex.Transaction, id: number) {
+  return addJob(
+    trx,
+    'import_bookmarks',
+    { importJobId: id },
+    { jobKey: jobKey(id), maxAttempts: MAX_ATTEMPTS },
+  );
+}
 
 export async function createImportJob(
   knex: Knex,
@@ -24,7 +33,7 @@ export async function createImportJob(
     upload: { path: string; size: number; filename: string };
     options: ImportOptionsInput;
   },
-): Promise<ImportJobModel> {
+): Promise<ImportJob> {
   try {
     return await knex.transaction(async (trx) => {
       const job = await ImportJob.query(trx).insertAndFetch({
@@ -39,12 +48,7 @@ export async function createImportJob(
           private: input.options.private,
         },
       });
-      await addJob(
-        trx,
-        'import_bookmarks',
-        { importJobId: job.id },
-        { jobKey: jobKey(job.id), maxAttempts: MAX_ATTEMPTS },
-      );
+      await queueImport(trx, job.id);
       return job;
     });
   } catch (error) {
@@ -53,11 +57,7 @@ export async function createImportJob(
   }
 }
 
-export async function listImportJobs(
-  knex: Knex,
-  userId: number,
-  limit = 20,
-): Promise<ImportJobModel[]> {
+export async function listImportJobs(knex: Knex, userId: number, limit = 20): Promise<ImportJob[]> {
   return ImportJob.query(knex)
     .where('user_id', userId)
     .orderBy('created_at', 'desc')
@@ -66,22 +66,14 @@ export async function listImportJobs(
 }
 
 /** The user's import, or a 404 (also for someone else's). */
-export async function getImportJob(
-  knex: Knex,
-  user: { id: number },
-  id: number,
-): Promise<ImportJobModel> {
+export async function getImportJob(knex: Knex, user: { id: number }, id: number) {
   const job = await ImportJob.query(knex).findById(id);
   if (!job || !canSeeImport(user, job)) throw notFound('There is no such import.');
   return job;
 }
 
 /** A failed import runs again from where it stopped (its upload was kept). */
-export async function retryImportJob(
-  knex: Knex,
-  user: { id: number },
-  id: number,
-): Promise<ImportJobModel> {
+export async function retryImportJob(knex: Knex, user: { id: number }, id: number) {
   const job = await getImportJob(knex, user, id);
   if (!canRetryImport(job))
     throw conflict(`Only failed imports can be retried; this one is ${job.status}.`);
@@ -96,22 +88,13 @@ export async function retryImportJob(
       updated_at: trx.fn.now(),
     });
     if (updated === 0) throw conflict('This import changed meanwhile: reload the page.');
-    await addJob(
-      trx,
-      'import_bookmarks',
-      { importJobId: id },
-      { jobKey: jobKey(id), maxAttempts: MAX_ATTEMPTS },
-    );
+    await queueImport(trx, id);
     return (await ImportJob.query(trx).findById(id))!;
   });
 }
 
 /** Stops a pending or running import; a running one stops at its next batch. */
-export async function cancelImportJob(
-  knex: Knex,
-  user: { id: number },
-  id: number,
-): Promise<ImportJobModel> {
+export async function cancelImportJob(knex: Knex, user: { id: number }, id: number) {
   const job = await getImportJob(knex, user, id);
   if (!canCancelImport(job) || !(await cancelJob(knex, id))) {
     throw conflict(`Only pending or running imports can be cancelled; this one is ${job.status}.`);
