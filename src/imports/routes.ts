@@ -3,7 +3,6 @@
  * streamed to disk (never parsed by the global body parser: multipart is
  * not among its types); the work itself happens in the worker.
  */
-import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { AppError, notFound } from '../errors';
@@ -19,8 +18,13 @@ import {
   listImportJobs,
   retryImportJob,
 } from './service';
-import { type ReceivedUpload, receiveUpload } from './upload-request';
-import { formatBytes, removeUpload, saveUpload } from './uploads';
+import {
+  formatBytes,
+  type ReceivedUpload,
+  receiveUpload,
+  removeUpload,
+  saveUpload,
+} from './uploads';
 
 /** Seconds between reloads of /import while an import runs. */
 const REFRESH_SECONDS = 2;
@@ -124,13 +128,7 @@ async function receiveApiUpload(
   limits: { dataDir: string; maxBytes: number },
 ): Promise<ReceivedUpload> {
   const raw = (ctx.request as { rawBody?: string }).rawBody;
-  if (raw !== undefined) {
-    const saved = await saveUpload(
-      Readable.from([Buffer.from(raw)]),
-      limits.dataDir,
-      limits.maxBytes,
-    );
-    return { ...saved, filename: '', fields: {} };
-  }
-  return receiveUpload(ctx.req, limits);
+  if (raw === undefined) return receiveUpload(ctx.req, limits);
+  const saved = await saveUpload([Buffer.from(raw)], limits.dataDir, limits.maxBytes);
+  return { ...saved, filename: '', fields: {} };
 }

@@ -1,23 +1,41 @@
 /**
- * Uploaded files live under DATA_DIR/uploads until their import ends:
- * deleted once it completed or was cancelled, kept when it failed (for a
- * retry, IMPORT_FAILED_UPLOAD_HOURS; then the maintenance task deletes it).
- * Writes are streamed and capped; an over-size or cut-off upload leaves nothing.
+ * Uploads, streamed into DATA_DIR/uploads and never held in memory: from an
+ * HTTP request (multipart/form-data through busboy — the /import form, or
+ * `curl -F file=@…` — or the raw body), or copied by the CLI. Over
+ * IMPORT_MAX_BYTES the partial file is removed, the rest of the request is
+ * read and dropped (up to a bound, so the client gets the 413 rather than a
+ * reset connection), and a 413 is thrown; a body cut off before its end is a
+ * 400. Either way no file is left behind. A file stays until its import
+ * ends: deleted once it completed or was cancelled, kept when it failed (for
+ * a retry, IMPORT_FAILED_UPLOAD_HOURS; then the maintenance task deletes it).
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fsp from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
+import busboy from 'busboy';
 import type { Knex } from 'knex';
-import { payloadTooLarge } from '../errors';
+import { badRequest, payloadTooLarge } from '../errors';
+import { csrfFailed, csrfTokensMatch, uploadCsrfToken } from '../web/middleware/csrf';
 
-export function uploadsDir(dataDir: string): string {
-  return path.join(dataDir, 'uploads');
+export interface ReceivedUpload {
+  readonly path: string;
+  readonly size: number;
+  readonly filename: string;
+  /** Form fields (multipart); empty for a raw body. */
+  readonly fields: Record<string, string>;
 }
 
-export function tooLargeMessage(maxBytes: number): string {
-  return `The file is larger than the import limit of ${formatBytes(maxBytes)} (IMPORT_MAX_BYTES).`;
+interface Limits {
+  readonly dataDir: string;
+  readonly maxBytes: number;
 }
+
+const MAX_FIELDS = 20;
+const MAX_FIELD_BYTES = 8 * 1024;
+/** A file this young may be an upload still being received (its job row comes after). */
+const IN_FLIGHT_MS = 60 * 60 * 1000;
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
@@ -25,11 +43,18 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-export const cutOffMessage =
-  'The upload was cut off before its end, so nothing was saved. Send the whole file again.';
+const tooLarge = (maxBytes: number) =>
+  payloadTooLarge(
+    `The file is larger than the import limit of ${formatBytes(maxBytes)} (IMPORT_MAX_BYTES).`,
+  );
+const cutOff = () =>
+  badRequest(
+    'The upload was cut off before its end, so nothing was saved. Send the whole file again.',
+  );
+const notMultipart = () => badRequest('The upload is not valid multipart/form-data.');
 
 /** The request body ended early: the client went away, or busboy found no closing boundary. */
-export function isCutOff(error: unknown): boolean {
+function isCutOff(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   return (
     code === 'ECONNRESET' ||
@@ -38,16 +63,102 @@ export function isCutOff(error: unknown): boolean {
   );
 }
 
-/**
- * Streams `source` to a new file in the uploads folder; never holds it in
- * memory. Past `maxBytes` the partial file is removed and the rest of the
- * source is read and dropped (up to a bound), so an HTTP client still gets
- * the 413 rather than a reset connection; then a 413 is thrown. When the
- * source fails (a cut-off body), the partial file is removed and its error
- * thrown.
- */
+export async function receiveUpload(req: IncomingMessage, limits: Limits): Promise<ReceivedUpload> {
+  const declared = Number(req.headers['content-length']);
+  // Far beyond the limit by its own account: no need to read it to refuse it.
+  if (Number.isFinite(declared) && declared > limits.maxBytes + 1024 * 1024) {
+    req.resume();
+    throw tooLarge(limits.maxBytes);
+  }
+  if (/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
+    return receiveMultipart(req, limits);
+  }
+  return { ...(await saveUpload(req, limits.dataDir, limits.maxBytes)), filename: '', fields: {} };
+}
+
+function receiveMultipart(req: IncomingMessage, limits: Limits): Promise<ReceivedUpload> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: {
+          files: 1,
+          fields: MAX_FIELDS,
+          fieldSize: MAX_FIELD_BYTES,
+          parts: MAX_FIELDS + 1,
+          // One byte more than allowed: saveUpload sees the excess; busboy drops the rest.
+          fileSize: limits.maxBytes + 1,
+        },
+      });
+    } catch {
+      reject(notMultipart());
+      return;
+    }
+    // A signed-in form must carry its CSRF token as a field before the file.
+    const csrf = uploadCsrfToken(req);
+    let csrfChecked = csrf === undefined;
+    const fields: Record<string, string> = {};
+    let saving: Promise<{ path: string; size: number; filename: string }> | undefined;
+    let failed: unknown;
+
+    parser.on('field', (name, value) => {
+      if (name !== '_csrf') fields[name] = value;
+      else if (csrf !== undefined && csrfTokensMatch(value, csrf)) csrfChecked = true;
+    });
+    parser.on('file', (name, stream, info) => {
+      // At once, before any await: busboy fails this stream when the body
+      // ends mid-file, and an 'error' nobody listens to ends the process.
+      stream.on('error', () => {});
+      if (!csrfChecked) failed ??= csrfFailed();
+      if (name !== 'file' || saving || failed !== undefined) {
+        stream.resume();
+        return;
+      }
+      saving = saveUpload(stream, limits.dataDir, limits.maxBytes).then(
+        (saved) => ({ ...saved, filename: info.filename ?? '' }),
+        (error: unknown) => {
+          failed ??= error;
+          stream.resume(); // drain what is left of this part so busboy reaches the end
+          throw error;
+        },
+      );
+      saving.catch(() => {});
+    });
+    parser.on('error', (error: Error) => {
+      failed ??= isCutOff(error) ? cutOff() : notMultipart();
+      req.unpipe(parser);
+      req.resume();
+      void finish();
+    });
+    parser.on('close', () => void finish());
+    // The client stopped sending before the end: busboy would wait forever.
+    req.on('close', () => {
+      if (!req.complete) parser.destroy();
+    });
+
+    let finished = false;
+    const finish = async () => {
+      if (finished) return;
+      finished = true;
+      const saved = await saving?.catch(() => undefined);
+      if (!csrfChecked) failed ??= csrfFailed();
+      if (failed !== undefined) {
+        if (saved) await removeUpload(saved.path);
+        reject(failed);
+      } else if (!saved) {
+        reject(badRequest('Choose a file to import (a form field named "file").'));
+      } else {
+        resolve({ ...saved, fields });
+      }
+    };
+    req.pipe(parser);
+  });
+}
+
+/** Streams `source` to a new file in the uploads folder (see above for the limits). */
 export async function saveUpload(
-  source: AsyncIterable<Buffer>,
+  source: AsyncIterable<Buffer> | Iterable<Buffer>,
   dataDir: string,
   maxBytes: number,
 ): Promise<{ path: string; size: number }> {
@@ -55,35 +166,27 @@ export async function saveUpload(
   // error must not go unheard (that ends the process). Reading it later
   // meets the same error, and we clean up then.
   if (source instanceof EventEmitter) source.on('error', () => {});
-  const dir = uploadsDir(dataDir);
+  const dir = path.join(dataDir, 'uploads');
   await fsp.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${Date.now()}-${randomBytes(8).toString('hex')}.upload`);
   // Opened before reading, so whatever happens next the file exists and is ours to remove.
   const out = await fsp.open(file, 'wx', 0o600);
   let size = 0;
-  let tooLarge = false;
   try {
     for await (const chunk of source) {
       size += chunk.length;
-      if (tooLarge) {
-        if (size > maxBytes * 4) break; // enough courtesy: stop reading
-        continue;
-      }
-      if (size > maxBytes) {
-        tooLarge = true;
-        continue;
-      }
-      await out.write(chunk);
+      if (size > maxBytes * 4) break; // over the limit, enough courtesy: stop reading
+      if (size <= maxBytes) await out.write(chunk);
     }
   } catch (error) {
     await out.close().catch(() => {});
     await removeUpload(file);
-    throw error;
+    throw isCutOff(error) ? cutOff() : error;
   }
   await out.close();
-  if (tooLarge) {
+  if (size > maxBytes) {
     await removeUpload(file);
-    throw payloadTooLarge(tooLargeMessage(maxBytes));
+    throw tooLarge(maxBytes);
   }
   return { path: file, size };
 }
@@ -94,16 +197,11 @@ export async function removeUpload(file: string): Promise<void> {
 }
 
 export async function uploadExists(file: string): Promise<boolean> {
-  try {
-    await fsp.access(file);
-    return true;
-  } catch {
-    return false;
-  }
+  return fsp.access(file).then(
+    () => true,
+    () => false,
+  );
 }
-
-/** A file this young may be an upload still being received (its job row comes after). */
-const IN_FLIGHT_MS = 60 * 60 * 1000;
 
 /**
  * Deletes the uploads nobody needs any more, answering how many: those of
@@ -117,7 +215,7 @@ export async function removeStaleUploads(
   dataDir: string,
   failedHours: number,
 ): Promise<number> {
-  const dir = uploadsDir(dataDir);
+  const dir = path.join(dataDir, 'uploads');
   let names: string[];
   try {
     names = await fsp.readdir(dir);
