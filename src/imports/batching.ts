@@ -1,9 +1,8 @@
 /**
- * Turns the stream of raw records into batches ready to write: each record
- * checked on its own, URLs already seen in the file marked as duplicates
- * (the first occurrence wins), the rest written as rows of COPY text (the
- * columns of writer.ts's staging table). Records before `cursor` were
- * committed by an earlier run: they only teach which URLs the file holds.
+ * Raw records to batches of COPY rows (writer.ts's staging table): each record
+ * checked on its own, a URL already seen in the file a duplicate (the first
+ * wins). Records before `cursor` were committed by an earlier run: they only
+ * teach which URLs the file holds.
  */
 import {
   checkRecord,

@@ -91,12 +91,9 @@ function rejectBinary(head: Buffer): void {
   }
   let control = 0;
   for (const byte of head) {
-    if (byte === 0) {
-      throw new ImportFileError('This is a binary file, not a text bookmark export.');
-    }
     if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c) control++;
   }
-  if (control > head.length / 100) {
+  if (head.includes(0) || control > head.length / 100) {
     throw new ImportFileError('This is a binary file, not a text bookmark export.');
   }
 }

@@ -7,22 +7,12 @@
  */
 import type { Knex } from 'knex';
 import { recordImportDuration } from '../bookmarks/metrics';
+import type { BaseModel } from '../db/base-model';
 import type { ImportJob, ImportStatus } from './models';
 import { removeUpload } from './uploads';
 
-/** The job as the worker reads it: a plain row, handed on to the import thread. */
-export type JobRow = Pick<
-  ImportJob,
-  | 'id'
-  | 'user_id'
-  | 'file_path'
-  | 'status'
-  | 'resume_cursor'
-  | 'created_bookmarks'
-  | 'updated_bookmarks'
-  | 'skipped_bookmarks'
-  | 'options'
->;
+/** The job as the worker reads it: a plain row (its columns), handed on to the import thread. */
+export type JobRow = Omit<ImportJob, keyof BaseModel>;
 
 type EndedRow = Pick<ImportJob, 'format' | 'started_at' | 'file_path'> & { completed_at: Date };
 const ENDED = ['format', 'started_at', 'completed_at', 'file_path'];

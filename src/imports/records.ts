@@ -12,7 +12,7 @@ import {
   parseBookmarkUrl,
 } from '../bookmarks/url';
 
-export const MAX_TITLE_LENGTH = 255;
+const MAX_TITLE_LENGTH = 255;
 /** Descriptions longer than this are cut: one record must not hold the memory of thousands. */
 export const MAX_DESCRIPTION_LENGTH = 100_000;
 const MAX_FEED_URL_LENGTH = 2048;

@@ -1,12 +1,10 @@
 /**
- * Writes one batch of an import in one transaction, on the import's own
- * connection: the job row is locked and checked (still processing, its
- * cursor exactly where the batch starts), the batch's rows are copied into a
- * staging table with COPY, and one statement merges them into bookmarks,
+ * Writes one batch of an import in one transaction: the job row is locked and
+ * checked (still processing, its cursor where the batch starts), the rows are
+ * copied into a staging table, and one statement merges them into bookmarks,
  * tags and bookmark_tags and moves the job's cursor and counters. The cursor
- * commits with the rows, so a crash keeps both or neither, and a restarted
- * job skips exactly the records done. Foreign keys and triggers work as for
- * any other writer.
+ * commits with the rows, so a crash keeps both or neither and a restarted job
+ * skips exactly the records done. Foreign keys and triggers work as usual.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,7 +14,7 @@ import type { Batch } from './batching';
 
 const MAX_STORED_FAILURES = 1000;
 
-export interface BatchTarget {
+interface BatchTarget {
   readonly jobId: number;
   readonly ownerId: number;
   readonly mode: 'skip' | 'overwrite';

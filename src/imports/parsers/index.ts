@@ -5,8 +5,6 @@ import { activityRecord, pinboardRecord } from './json-formats';
 import { readJsonRecords } from './json-records';
 import { type HtmlSummary, readNetscape } from './netscape';
 
-export type { HtmlSummary } from './netscape';
-
 /**
  * Every record of the file, in order, whatever its format, in groups (one
  * per chunk read for HTML): one await per group rather than per record.

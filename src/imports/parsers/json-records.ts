@@ -56,17 +56,14 @@ export async function* readJsonRecords(
     }
   } catch (error) {
     if (error instanceof ImportFileError) throw error;
-    throw new ImportFileError(`The JSON is invalid: ${describe(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = message.replace(/^Parser cannot parse input: /, '').slice(0, 200);
+    throw new ImportFileError(`The JSON is invalid: ${reason}`);
   } finally {
     tokens.destroy();
     await feeding;
   }
   reader.finish();
-}
-
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^Parser cannot parse input: /, '').slice(0, 200);
 }
 
 const NOTHING = Symbol('nothing');
@@ -164,8 +161,7 @@ class RecordAssembler {
 
   private close(): Json | typeof NOTHING {
     const closed = this.stack.pop();
-    if (closed?.role === 'record') return closed.target as Json;
-    return NOTHING;
+    return closed?.role === 'record' ? (closed.target as Json) : NOTHING;
   }
 
   private value(value: Json): Json | typeof NOTHING {
