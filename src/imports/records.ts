@@ -137,8 +137,11 @@ function checkFeedUrl(input: string | undefined): string | null {
 
 /** Titles are one line: collapse runs of white space (HTML exports wrap them). */
 function cleanText(text: string): string {
-  return (/\s\s|[^\S ]/.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
+  return (MESSY_SPACE.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
 }
+
+/** A module constant: this runs for every record, and a literal here is a new RegExp each time. */
+const MESSY_SPACE = /\s\s|[^\S ]/;
 
 /** PostgreSQL text (and jsonb) cannot hold U+0000; a hostile file may. */
 function withoutNul(text: string): string {
