@@ -113,12 +113,29 @@ async function startServer(
       },
     });
   }
-  const port = await choosePort(DEFAULT_PORT);
-  const args = ['-D', pgDir, '-p', String(port), ...SERVER_FLAGS];
-  const server = spawnPostgres(programs.postgres, args, { ids, logger, ownProcessGroup: true });
+  const startOn = (port: number) =>
+    spawnPostgres(programs.postgres, ['-D', pgDir, '-p', String(port), ...SERVER_FLAGS], {
+      ids,
+      logger,
+      ownProcessGroup: true,
+    });
+  let port = DEFAULT_PORT;
+  let server = startOn(port);
   claimOwnership(dataDir);
   launched();
-  await server.ready;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await server.ready;
+      break;
+    } catch (error) {
+      // Taken by another program, or by another instance starting at the same
+      // moment (a check before starting would race with it): any free port does.
+      if (attempt === 3 || !/Address already in use/.test(String(error))) throw error;
+      logger.info({ port }, 'port taken: PostgreSQL tries another');
+      port = await anyFreePort();
+      server = startOn(port);
+    }
+  }
   if (fresh) await createDatabase(port, password);
   logger.info({ port, dataDir: pgDir, fresh }, 'embedded PostgreSQL started');
   return owned(server, urlFor(port, password), logger);
@@ -167,23 +184,15 @@ function readOrCreatePassword(dataDir: string): string {
   }
 }
 
-async function choosePort(preferred: number): Promise<number> {
-  if (await isFree(preferred)) return preferred;
-  return await new Promise((resolve, reject) => {
+/** A port nothing listens on now (the OS's pick). */
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
-  });
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

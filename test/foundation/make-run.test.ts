@@ -7,6 +7,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -221,6 +222,32 @@ test('a PostgreSQL left running by a killed process is adopted and stopped by th
   second.child.kill('SIGTERM');
   t.is(await second.exited, 0, second.output());
   t.deepEqual(postgresProcessesFor(cluster), []);
+});
+
+test('the default PostgreSQL port taken: the embedded server moves to another', async (t) => {
+  // Whoever holds 5433 (this listener, or another test's server started first),
+  // PostgreSQL cannot bind it; the app must start all the same.
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => {
+    holder.once('error', () => resolve());
+    holder.listen(5433, '127.0.0.1', resolve);
+  });
+  t.teardown(() => holder.close());
+  const dataDir = path.join(privateDir(t, 'pebbling-port-'), 'data');
+  const app = spawnApp(['web'], {
+    DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    PORT: '0',
+    WORKER_METRICS_PORT: '0',
+  });
+  t.teardown(() => app.child.kill('SIGKILL'));
+  await app.waitFor(/"msg":"web server listening"/, 120_000);
+  t.regex(app.output(), /"port":5433[^\n]*"msg":"port taken: PostgreSQL tries another"/);
+  const port = /"port":(\d+)[^\n]*"msg":"embedded PostgreSQL started"/.exec(app.output())?.[1];
+  t.truthy(port, app.output());
+  t.not(port, '5433');
+  app.child.kill('SIGTERM');
+  t.is(await app.exited, 0, app.output());
 });
 
 test('as root, an existing database the postgres user cannot reach: one line says what to change', async (t) => {
