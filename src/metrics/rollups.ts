@@ -3,9 +3,9 @@
  * set, user and minute (resolution 60) or hour (3600).
  *
  * - compactEvents moves the triggers' events into the running totals (per
- *   label set, and per user and feed) and the rollups, in one statement: a counter read (totals + events) sees each
- *   event exactly once whenever it runs, and two compactions at once cannot
- *   both move one row.
+ *   label set, and per user and feed) and the rollups, in one statement: a
+ *   counter read (totals + events) sees each event exactly once whenever it
+ *   runs, and two compactions at once cannot both move one row.
  * - writeRollups adds what a process measured itself (HTTP, durations, job
  *   outcomes; history.ts) — history for the page, not exported counters.
  * - sampleGauges records the queue depth (the largest seen in each bucket).
@@ -37,16 +37,11 @@ WITH moved AS (
   DELETE FROM metric_events
    WHERE ctid = ANY (ARRAY(SELECT ctid FROM metric_events LIMIT ?))
   RETURNING at, name, labels, user_id, feed_id, value
-), by_minute AS (
+), rollups AS (
   INSERT INTO metric_rollups (name, resolution, bucket, labels, user_id, value)
-  SELECT name, 60, date_trunc('minute', at), labels, user_id, sum(value)
-    FROM moved GROUP BY name, date_trunc('minute', at), labels, user_id
-  ON CONFLICT (name, resolution, bucket, labels, user_id)
-  DO UPDATE SET value = metric_rollups.value + excluded.value
-), by_hour AS (
-  INSERT INTO metric_rollups (name, resolution, bucket, labels, user_id, value)
-  SELECT name, 3600, date_trunc('hour', at), labels, user_id, sum(value)
-    FROM moved GROUP BY name, date_trunc('hour', at), labels, user_id
+  SELECT name, r.resolution, date_trunc(r.unit, at) AS bucket, labels, user_id, sum(value)
+    FROM moved, (VALUES (60, 'minute'), (3600, 'hour')) AS r (resolution, unit)
+   GROUP BY name, r.resolution, bucket, labels, user_id
   ON CONFLICT (name, resolution, bucket, labels, user_id)
   DO UPDATE SET value = metric_rollups.value + excluded.value
 ), totals AS (
