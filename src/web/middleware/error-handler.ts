@@ -30,6 +30,8 @@ export function errorHandler(render: Renderer): Middleware {
 /** Beyond these, an unread body is not worth reading: the answer goes out at once. */
 const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
 const DISCARD_MAX_MS = 5000;
+/** A client that stops sending (it declared more than it sends) is not waited for. */
+const DISCARD_IDLE_MS = 500;
 
 /**
  * Reads and drops what the client is still sending before we answer an error
@@ -44,7 +46,8 @@ function discardRestOfBody(req: IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
     let seen = 0;
     const done = () => {
-      clearTimeout(timer);
+      clearTimeout(cap);
+      clearTimeout(idle);
       req.off('data', count);
       req.off('end', done);
       req.off('close', done);
@@ -53,9 +56,11 @@ function discardRestOfBody(req: IncomingMessage): Promise<void> {
     };
     const count = (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > DISCARD_MAX_BYTES) done();
+      if (seen > DISCARD_MAX_BYTES) return done();
+      idle.refresh();
     };
-    const timer = setTimeout(done, DISCARD_MAX_MS);
+    const cap = setTimeout(done, DISCARD_MAX_MS);
+    const idle = setTimeout(done, DISCARD_IDLE_MS);
     req.on('data', count);
     req.once('end', done);
     req.once('close', done);
