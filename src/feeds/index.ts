@@ -23,9 +23,9 @@ export { safeUrl, sanitizeHtml } from './sanitize';
 export {
   dueFeedIds,
   feedPollCronPattern,
+  POLLED_FEED_SQL,
   pollJobKey,
   scheduleFeedPolls,
-  WANTED_FEED_SQL,
 } from './scheduler';
 export { since as sinceField } from './schemas';
 export {

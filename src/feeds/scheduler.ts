@@ -40,16 +40,21 @@ export function schedulerSlackMs(intervalMinutes: number): number {
  * feeds following and unfollowing leaves behind. Following it again makes it
  * due at once (its next poll time has passed). Both lookups are indexed.
  */
-export const WANTED_FEED_SQL = `(exists (select 1 from feed_subscriptions s where s.feed_id = feeds.id)
+const WANTED_FEED_SQL = `(exists (select 1 from feed_subscriptions s where s.feed_id = feeds.id)
   or exists (select 1 from bookmarks b where b.feed_url = feeds.url))`;
+
+/**
+ * The feeds the scheduler polls, as SQL on `feeds`: enabled and wanted. The
+ * active_feeds and feeds_overdue gauges and /status count these same feeds.
+ */
+export const POLLED_FEED_SQL = `NOT feeds.disabled AND ${WANTED_FEED_SQL}`;
 
 /** Enabled, wanted feeds whose next poll time has come, oldest first. */
 export async function dueFeedIds(db: Knex, now: Date, limit = BATCH): Promise<number[]> {
   const rows = await db('feeds')
     .select('id')
-    .where('disabled', false)
+    .whereRaw(POLLED_FEED_SQL)
     .andWhere('next_poll_at', '<=', now)
-    .andWhereRaw(WANTED_FEED_SQL)
     .orderBy('next_poll_at')
     .limit(limit);
   return rows.map((row: { id: number }) => row.id);
@@ -72,9 +77,8 @@ export async function scheduleFeedPolls(deps: {
   return deps.knex.transaction(async (trx) => {
     const rows: Array<{ id: number }> = await trx('feeds')
       .select('id')
-      .where('disabled', false)
+      .whereRaw(POLLED_FEED_SQL)
       .andWhere('next_poll_at', '<=', horizon)
-      .andWhereRaw(WANTED_FEED_SQL)
       .orderBy('next_poll_at')
       .limit(BATCH)
       .forUpdate()

@@ -10,7 +10,7 @@
 import { type Attributes, ValueType } from '@opentelemetry/api';
 import { hrTime, millisToHrTime } from '@opentelemetry/core';
 import { AggregationTemporality, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
-import { WANTED_FEED_SQL } from '../feeds/scheduler';
+import { POLLED_FEED_SQL } from '../feeds/scheduler';
 import { DATABASE_COUNTERS, DATABASE_GAUGES, type DatabaseMetric, type IdLabel } from './catalog';
 
 export const REPORTER_LOCK_KEY = 7_215_904_311; // fixed: "pebbling-club metrics reporter"
@@ -87,11 +87,10 @@ SELECT 'gauge', 'worker_processes', '{}', 0, 0, count(*), NULL FROM worker_heart
  WHERE last_seen_at > now() - make_interval(secs => $3) ${proven}
 UNION ALL
 SELECT 'gauge', 'active_feeds', '{}', 0, 0, count(*), NULL FROM feeds
- WHERE NOT disabled AND ${WANTED_FEED_SQL} ${proven}
+ WHERE ${POLLED_FEED_SQL} ${proven}
 UNION ALL
 SELECT 'gauge', 'feeds_overdue', '{}', 0, 0, count(*), NULL FROM feeds
- WHERE NOT disabled AND next_poll_at < now() - make_interval(secs => $4)
-   AND ${WANTED_FEED_SQL} ${proven}
+ WHERE ${POLLED_FEED_SQL} AND next_poll_at < now() - make_interval(secs => $4) ${proven}
 UNION ALL
 SELECT 'gauge', 'bookmark_imports_running', '{}', 0, 0, count(*), NULL FROM import_jobs
  WHERE status = 'processing' ${proven}

@@ -4,7 +4,7 @@
  * (their bookmarks and imports; the feeds they follow or bookmarked).
  */
 import type { Knex } from 'knex';
-import { WANTED_FEED_SQL } from '../feeds';
+import { POLLED_FEED_SQL } from '../feeds';
 import type { RollupPoint } from './series';
 
 export async function readRollups(
@@ -90,10 +90,10 @@ export async function readEveryoneNow(
          WHERE locked_at IS NULL AND run_at <= now() AND attempts < max_attempts)::int AS "jobsWaiting",
        (SELECT count(*) FROM worker_heartbeats
          WHERE last_seen_at > now() - make_interval(secs => ?))::int AS workers,
-       (SELECT count(*) FROM feeds WHERE NOT disabled AND ${WANTED_FEED_SQL})::int AS "activeFeeds",
+       (SELECT count(*) FROM feeds WHERE ${POLLED_FEED_SQL})::int AS "activeFeeds",
        (SELECT count(*) FROM feeds
-         WHERE NOT disabled AND next_poll_at < now() - make_interval(secs => ?)
-           AND ${WANTED_FEED_SQL})::int AS "overdueFeeds",
+         WHERE ${POLLED_FEED_SQL}
+           AND next_poll_at < now() - make_interval(secs => ?))::int AS "overdueFeeds",
        (SELECT count(*) FROM import_jobs WHERE status = 'processing')::int AS "importsRunning",
        (SELECT count(*) FROM users)::int AS users`,
     [input.workerStaleSeconds, input.overdueSeconds],
