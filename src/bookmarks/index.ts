@@ -28,8 +28,6 @@ export {
   descriptionField,
   type ListQuery,
   listQuery,
-  MAX_PAGE_SIZE,
-  PAGE_SIZES,
   SORTS,
   type SortKey,
   tagsField,

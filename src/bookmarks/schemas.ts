@@ -14,7 +14,6 @@ export const MAX_TITLE_LENGTH = 255;
 export const MAX_DESCRIPTION_LENGTH = 20_000;
 /** What the lists' menu offers; any whole number from 1 to MAX_PAGE_SIZE is taken. */
 export const PAGE_SIZES = [10, 25, 50, 100, 200] as const;
-export { MAX_PAGE_SIZE };
 export const SORTS = [
   'date',
   'date_desc',

@@ -9,7 +9,7 @@ import { AppError, notFound } from '../errors';
 import { createFetcher } from '../fetcher';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
-import { bodyOf, parseForm, parseOrThrow } from '../web/validate';
+import { bodyOf, type FieldErrors, parseForm, parseOrThrow } from '../web/validate';
 import { fetchFeedsJson, getFeedsJson } from './feeds-json';
 import { listFeedItems } from './items';
 import { exportOpml, importOpml } from './opml';
@@ -41,8 +41,7 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
 
   const renderIndex = async (
     ctx: ParameterizedContext,
-    // The Follow form's one field gets whatever went wrong with it.
-    form: { values?: Record<string, unknown>; error?: string } = {},
+    form: { values?: Record<string, unknown>; errors?: FieldErrors } = {},
   ) => {
     const [feeds, fromBookmarks] = await Promise.all([
       listUserFeeds(deps, { userId: user(ctx).id }),
@@ -52,7 +51,7 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
       feeds: feeds.map(presentFeedRow),
       bookmarkFeeds: fromBookmarks.map(presentFeedRow),
       values: form.values ?? {},
-      errors: form.error ? { url: form.error } : {},
+      errors: form.errors ?? {},
     });
   };
 
@@ -81,7 +80,7 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
     const parsed = parseForm(subscribeForm, ctx.request.body);
     if (!parsed.ok) {
       ctx.status = 422;
-      return renderIndex(ctx, { values: bodyOf(ctx), error: parsed.message });
+      return renderIndex(ctx, { values: bodyOf(ctx), errors: parsed.errors });
     }
     try {
       const { feed, subscribed } = await subscribeToFeed(deps, {
@@ -100,7 +99,8 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
     } catch (error) {
       if (!(error instanceof AppError) || error.status !== 422) throw error;
       ctx.status = 422;
-      return renderIndex(ctx, { values: parsed.value, error: error.message });
+      // The Follow form has one field: whatever the service refused is about it.
+      return renderIndex(ctx, { values: parsed.value, errors: { url: error.message } });
     }
   });
 

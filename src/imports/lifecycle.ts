@@ -14,8 +14,8 @@ import { removeUpload } from './uploads';
 /** The job as the worker reads it: a plain row (its columns), handed on to the import thread. */
 export type JobRow = Omit<ImportJob, keyof BaseModel>;
 
-type EndedRow = Pick<ImportJob, 'format' | 'started_at' | 'file_path'> & { completed_at: Date };
-const ENDED = ['format', 'started_at', 'completed_at', 'file_path'];
+const ENDED = ['format', 'started_at', 'completed_at', 'file_path'] as const;
+type EndedRow = Pick<ImportJob, (typeof ENDED)[number]> & { completed_at: Date };
 const LIVE: ImportStatus[] = ['pending', 'processing'];
 
 /** pending → processing; answers the row as it now is (whatever its status). */

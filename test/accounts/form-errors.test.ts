@@ -43,7 +43,13 @@ test('the Follow form: a bad address and a refused one, each on the field, kept 
   const { client } = await person(app, 'follower');
   const typo = await client.post('/feeds', { url: 'not an address' });
   t.is(typo.status, 422);
-  assertInvalid(t, typo.text, 'url', /./, true);
+  assertInvalid(
+    t,
+    typo.text,
+    'url',
+    /^That is not a valid address: it should look like https:\/\/example\.com\/feed\.$/,
+    true,
+  );
   t.regex(inputOf(typo.text, 'url'), /value="not an address"/);
 
   // The service's refusal (a private address) lands on the same field.

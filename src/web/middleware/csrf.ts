@@ -28,7 +28,7 @@ export const csrfFailed = () =>
  * No database row stands behind it, so a flood of anonymous GETs of the login
  * page stores nothing. It lasts as long as the browser session.
  */
-export const CSRF_COOKIE = 'pebbling.csrf';
+const CSRF_COOKIE = 'pebbling.csrf';
 
 /**
  * CSRF protection for every state-changing request that a browser could be
