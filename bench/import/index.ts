@@ -12,7 +12,7 @@ import { Model } from 'objection';
 import { Client as PgClient } from 'pg';
 import { createKnex } from '../../src/db/connection';
 import { createImportJob } from '../../src/imports/service';
-import { saveUpload } from '../../src/imports/uploads';
+import { saveUpload } from '../../src/uploads/files';
 import { createUser } from '../../src/users';
 import { cpuMsOf, treeCpuMs } from '../lib/cpu';
 import { POSTGRES_NOTE, startBenchPostgres } from '../lib/postgres';
@@ -81,7 +81,12 @@ async function main(): Promise<void> {
     await worker.waitFor(/"msg":"worker started"/);
     const idle = memoryOf(worker.pid);
 
-    const upload = await saveUpload(fs.createReadStream(file), tmp, bytes + 1);
+    const upload = await saveUpload(
+      fs.createReadStream(file),
+      tmp,
+      bytes + 1,
+      new Error('too large'),
+    );
     const pgPid = pg.pid();
     const cpuBefore = { worker: cpuMsOf(worker.pid), postgres: pgPid ? treeCpuMs(pgPid) : 0 };
     const queued = performance.now();

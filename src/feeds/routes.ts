@@ -112,13 +112,23 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
   });
 
   router.post('/feeds/import', requireUser(), async (ctx) => {
-    const opml = await readOpmlUpload(ctx);
-    const result = await importOpml(deps, {
-      userId: user(ctx).id,
-      opml,
-      maxFeeds: config.quotas.feedsPerUser,
-    });
-    if (ctx.accepts('html', 'json') === 'json') {
+    const wantsJson = ctx.accepts('html', 'json') === 'json';
+    let result: Awaited<ReturnType<typeof importOpml>>;
+    try {
+      result = await importOpml(deps, {
+        userId: user(ctx).id,
+        opml: await readOpmlUpload(ctx, config.dataDir),
+        maxFeeds: config.quotas.feedsPerUser,
+      });
+    } catch (error) {
+      if (wantsJson || !(error instanceof AppError) || error.status >= 500) throw error;
+      ctx.status = error.status;
+      // A refused token is the form's problem; anything else is the file's.
+      return renderIndex(ctx, {
+        errors: { [error.status === 403 ? 'opmlForm' : 'opml']: error.message },
+      });
+    }
+    if (wantsJson) {
       ctx.body = result;
       return;
     }

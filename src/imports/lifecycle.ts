@@ -8,8 +8,8 @@
 import type { Knex } from 'knex';
 import { recordImportDuration } from '../bookmarks/metrics';
 import type { BaseModel } from '../db/base-model';
+import { removeUpload } from '../uploads/files';
 import type { ImportJob, ImportStatus } from './models';
-import { removeUpload } from './uploads';
 
 /** The job as the worker reads it: a plain row (its columns), handed on to the import thread. */
 export type JobRow = Omit<ImportJob, keyof BaseModel>;

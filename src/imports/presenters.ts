@@ -1,6 +1,6 @@
+import { formatBytes } from '../uploads/files';
 import type { ImportJob } from './models';
 import { canCancelImport, canRetryImport } from './policies';
-import { formatBytes } from './uploads';
 
 /** The fields an API client gets for an import; never the server's file path. */
 export function presentImportJob(job: ImportJob) {

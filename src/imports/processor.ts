@@ -14,10 +14,10 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import type { Logger } from '../logging/logger';
+import { removeUpload } from '../uploads/files';
 import { ImportFileError } from './detect';
 import type { Ended, FromThread, ThreadInput } from './import-thread';
 import { endJob, failJob, startJob } from './lifecycle';
-import { removeUpload } from './uploads';
 
 interface ProcessDeps {
   readonly knex: Knex;

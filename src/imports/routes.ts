@@ -6,6 +6,8 @@
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { AppError, notFound } from '../errors';
+import { formatBytes, removeUpload } from '../uploads/files';
+import { type ReceivedUpload, receiveUpload } from '../uploads/receive';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { bodyOf, parseForm, parseOrThrow } from '../web/validate';
@@ -18,20 +20,14 @@ import {
   listImportJobs,
   retryImportJob,
 } from './service';
-import {
-  formatBytes,
-  type ReceivedUpload,
-  receiveUpload,
-  removeUpload,
-  saveUpload,
-} from './uploads';
+import { importUploadRules } from './uploads';
 
 /** Seconds between reloads of /import while an import runs. */
 const REFRESH_SECONDS = 2;
 
 export function importRoutes({ config, render, db }: WebDeps): Router {
   const router = new Router();
-  const limits = { dataDir: config.dataDir, maxBytes: config.imports.maxBytes };
+  const rules = importUploadRules(config.dataDir, config.imports.maxBytes);
 
   const showPage = async (ctx: ParameterizedContext, extra: Record<string, unknown> = {}) => {
     const jobs = (await listImportJobs(db.knex, ctx.state.user!.id)).map(importJobView);
@@ -50,7 +46,7 @@ export function importRoutes({ config, render, db }: WebDeps): Router {
   router.post('/import/submit', requireUser(), async (ctx) => {
     let upload: ReceivedUpload;
     try {
-      upload = await receiveUpload(ctx.req, limits);
+      upload = await receiveUpload(ctx, rules);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       ctx.status = error.status;
@@ -88,7 +84,7 @@ export function importRoutes({ config, render, db }: WebDeps): Router {
   });
 
   router.post('/api/v1/imports', requireUser(), async (ctx) => {
-    const upload = await receiveApiUpload(ctx, limits);
+    const upload = await receiveUpload(ctx, rules);
     const input = { ...ctx.query, ...upload.fields };
     let options: ReturnType<typeof importOptions.parse>;
     try {
@@ -117,18 +113,4 @@ export function importRoutes({ config, render, db }: WebDeps): Router {
   });
 
   return router;
-}
-
-/**
- * Multipart, or the file as the raw body. A JSON body was already read by the
- * global body parser (1 MB limit): its raw text is saved as the file.
- */
-async function receiveApiUpload(
-  ctx: ParameterizedContext,
-  limits: { dataDir: string; maxBytes: number },
-): Promise<ReceivedUpload> {
-  const raw = (ctx.request as { rawBody?: string }).rawBody;
-  if (raw === undefined) return receiveUpload(ctx.req, limits);
-  const saved = await saveUpload([Buffer.from(raw)], limits.dataDir, limits.maxBytes);
-  return { ...saved, filename: '', fields: {} };
 }

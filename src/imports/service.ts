@@ -6,11 +6,11 @@ import type { Knex } from 'knex';
 import { parseTags } from '../bookmarks/tags';
 import { conflict, notFound } from '../errors';
 import { addJob } from '../jobs';
+import { removeUpload, uploadExists } from '../uploads/files';
 import { cancelJob } from './lifecycle';
 import { ImportJob } from './models';
 import { canCancelImport, canRetryImport, canSeeImport } from './policies';
 import type { ImportOptionsInput } from './schemas';
-import { removeUpload, uploadExists } from './uploads';
 
 /** Each run of the task is one attempt; a failed attempt resumes from the cursor. */
 const MAX_ATTEMPTS = 5;

@@ -2,8 +2,8 @@
  * The form-error convention on the forms outside /settings, against the real
  * HTTP server: each message is <p id="<field>-error" class="field-error">,
  * its input says aria-invalid="true" aria-describedby="<field>-error", and
- * the first invalid input has autofocus. The Follow form (/feeds), the
- * import form (/import), and the bio, whose old page (/u/:username/edit)
+ * the first invalid input has autofocus. The Follow and OPML forms (/feeds),
+ * the import form (/import), and the bio, whose old page (/u/:username/edit)
  * now leads to the form on /settings.
  */
 import test from 'ava';
@@ -111,6 +111,44 @@ test('the import form: the file, the tags and the duplicates choice, each on its
     Number((await app.db.knex('import_jobs').where({ user_id: owner.id }).count({ n: '*' }))[0]!.n),
     0,
     'nothing imported',
+  );
+});
+
+test('the OPML form on /feeds: no file, a file that is not OPML, a forged token, each shown on the form', async (t) => {
+  const owner = await person(app, 'opmlform');
+  const { client } = owner;
+  const post = async (file?: string, token?: string) => {
+    const form = new FormData();
+    form.set('_csrf', token ?? (await client.csrf()));
+    if (file !== undefined)
+      form.set('opml', new Blob([file], { type: 'text/x-opml' }), 'subs.opml');
+    return client.request('POST', '/feeds/import', { body: form });
+  };
+  const noFile = await post();
+  t.is(noFile.status, 400);
+  assertInvalid(t, noFile.text, 'opml', /^Choose an OPML file to import\.$/, true);
+  t.notRegex(inputOf(noFile.text, 'url'), /aria-invalid/, 'the Follow form is not at fault');
+
+  const notOpml = await post('<html><body>hello</body></html>');
+  t.is(notOpml.status, 422);
+  assertInvalid(t, notOpml.text, 'opml', /not OPML/, true);
+
+  const forged = await post('<opml version="2.0"><body/></opml>', 'forged-token');
+  t.is(forged.status, 403);
+  t.regex(forged.text, /<p class="form-error" role="alert">This form has expired/);
+  t.notRegex(forged.text, /aria-invalid/);
+  t.is(
+    Number(
+      (
+        await app.db
+          .knex('feed_subscriptions')
+          .where({ user_id: owner.id })
+          .count({ n: '*' })
+          .first()
+      )?.n ?? -1,
+    ),
+    0,
+    'nothing followed',
   );
 });
 

@@ -271,7 +271,8 @@ test('OPML import subscribes to every feed; export lists them', async (t) => {
   t.regex(exported.text, /xmlUrl="https:\/\/atom\.example\.net\/feed\.atom"/);
 
   const noFile = await client.request('POST', '/feeds/import', { body: withToken() });
-  t.is(noFile.status, 422);
+  t.is(noFile.status, 400);
+  t.regex(noFile.text, /Choose an OPML file to import/);
   const notOpml = withToken();
   notOpml.append('opml', new Blob(['<html></html>']), 'x.opml');
   const bad = await client.request('POST', '/feeds/import', { body: notOpml });

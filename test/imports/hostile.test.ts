@@ -283,23 +283,28 @@ test('hostile JSON: deep nesting fails cleanly; __proto__ keys do not pollute', 
   t.is(({} as Record<string, unknown>).polluted, undefined);
 });
 
-test('an upload over IMPORT_MAX_BYTES is a clear 413 and leaves no file behind', async (t) => {
-  const user = await aUser();
-  const token = await aToken(user.id);
-  const big = Buffer.alloc(9 * 1024 * 1024, 'a');
-  const raw = await uploadRaw(app.baseUrl, token, big);
-  t.is(raw.status, 413);
-  t.regex(JSON.stringify(raw.json), /larger than the import limit of 8 MB \(IMPORT_MAX_BYTES\)/);
-  const multipart = await uploadMultipart(app.baseUrl, token, big);
-  t.is(multipart.status, 413);
-  const uploads = path.join(dataDir, 'uploads');
-  const leftovers = fs.existsSync(uploads) ? fs.readdirSync(uploads) : [];
-  const jobs = await app.db.knex('import_jobs').where('user_id', user.id);
-  t.is(jobs.length, 0);
-  for (const file of leftovers) {
-    t.true(
-      (await app.db.knex('import_jobs').where('file_path', path.join(uploads, file))).length > 0,
-      `orphan upload ${file}`,
-    );
-  }
-});
+// Serial (ava runs it before the others): another test's upload in flight
+// (its file written, its job row not yet) would look like an orphan here.
+test.serial(
+  'an upload over IMPORT_MAX_BYTES is a clear 413 and leaves no file behind',
+  async (t) => {
+    const user = await aUser();
+    const token = await aToken(user.id);
+    const big = Buffer.alloc(9 * 1024 * 1024, 'a');
+    const raw = await uploadRaw(app.baseUrl, token, big);
+    t.is(raw.status, 413);
+    t.regex(JSON.stringify(raw.json), /larger than the import limit of 8 MB \(IMPORT_MAX_BYTES\)/);
+    const multipart = await uploadMultipart(app.baseUrl, token, big);
+    t.is(multipart.status, 413);
+    const uploads = path.join(dataDir, 'uploads');
+    const leftovers = fs.existsSync(uploads) ? fs.readdirSync(uploads) : [];
+    const jobs = await app.db.knex('import_jobs').where('user_id', user.id);
+    t.is(jobs.length, 0);
+    for (const file of leftovers) {
+      t.true(
+        (await app.db.knex('import_jobs').where('file_path', path.join(uploads, file))).length > 0,
+        `orphan upload ${file}`,
+      );
+    }
+  },
+);

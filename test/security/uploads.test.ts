@@ -5,7 +5,8 @@
  * over raw sockets: every upload route answers a cut-off body with a 400
  * that says so, leaves no file behind, and the process keeps its PID and
  * keeps answering. Also: a client that goes away mid-upload, an OPML body
- * over 2 MB (413, not a reset), and a bug that escapes every handler.
+ * over 2 MB and an import form over its limit (413, not a reset), and a bug
+ * that escapes every handler.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,7 +46,11 @@ test.before(async () => {
   const user = await aUser({ username: 'uploader' });
   token = await aToken(user.id);
   const preload = path.join(projectRoot, 'dist', 'test', 'security', 'throw-on-request.js');
-  web = await spawnWeb(db.url, { DATA_DIR: dataDir, NODE_OPTIONS: `--require ${preload}` });
+  web = await spawnWeb(db.url, {
+    DATA_DIR: dataDir,
+    IMPORT_MAX_BYTES: String(1024 * 1024),
+    NODE_OPTIONS: `--require ${preload}`,
+  });
   pid = web.app.child.pid;
   session = await signIn(web.url, 'uploader');
 });
@@ -198,6 +203,61 @@ test.serial('an OPML body over 2 MB: 413 with a message, not a reset connection'
   t.regex(reply.body, /OPML files are at most 2 MB/);
   await stillServing(t);
 });
+
+test.serial(
+  'an import form over IMPORT_MAX_BYTES: the page answers 413 on the file field, not a reset',
+  async (t) => {
+    const [route] = routes();
+    const body = multipart(
+      'uploadboundary',
+      route!.fields,
+      { name: 'file', filename: 'big.html', content: Buffer.alloc(3 * 1024 * 1024, 'x') },
+      false,
+    );
+    // The page route answers the refusal itself: the rest of the body must
+    // still be read, or the kernel resets the connection and the page is lost.
+    const reply = await rawRequest(
+      web.url,
+      requestHead('POST', route!.path, {
+        ...route!.headers,
+        'content-type': 'multipart/form-data; boundary=uploadboundary',
+        'content-length': String(body.length),
+      }),
+      body,
+    );
+    t.false(reply.reset);
+    t.is(reply.status, 413, reply.body.slice(0, 300));
+    t.regex(
+      reply.body,
+      /<p id="file-error" class="field-error">The file is larger than the import limit of 1 MB \(IMPORT_MAX_BYTES\)/,
+    );
+    t.deepEqual(uploads(), []);
+    await stillServing(t);
+  },
+);
+
+test.serial(
+  'a malformed multipart body that goes on for megabytes: a 400 that is heard, not a reset',
+  async (t) => {
+    const [route] = routes();
+    // busboy gives up on a part header over 16 KB; almost 2 MB more are on their way.
+    const body = Buffer.from(`--uploadboundary\r\nX-Junk: ${'y'.repeat(1800 * 1024)}`);
+    const reply = await rawRequest(
+      web.url,
+      requestHead('POST', route!.path, {
+        ...route!.headers,
+        'content-type': 'multipart/form-data; boundary=uploadboundary',
+        'content-length': String(body.length),
+      }),
+      body,
+    );
+    t.false(reply.reset);
+    t.is(reply.status, 400, reply.body.slice(0, 300));
+    t.regex(reply.body, /not valid multipart\/form-data/);
+    t.deepEqual(uploads(), []);
+    await stillServing(t);
+  },
+);
 
 test.serial(
   'an error that escapes every handler is logged, and the process keeps serving',

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { ImportJob } from '../../imports';
 import { importOptions } from '../../imports/schemas';
 import { createImportJob } from '../../imports/service';
-import { formatBytes, saveUpload } from '../../imports/uploads';
+import { tooLargeMessage } from '../../imports/uploads';
+import { formatBytes, saveUpload } from '../../uploads/files';
 import { findUserByUsername } from '../../users';
 import type { CliContext } from '../context';
 import { CommandFailed, UsageError } from '../errors';
@@ -49,7 +50,12 @@ export async function importCommand(args: string[], ctx: CliContext): Promise<vo
     );
   }
   // A copy: the worker deletes its upload when done, never the person's file.
-  const upload = await saveUpload(fs.createReadStream(file), ctx.config.dataDir, maxBytes);
+  const upload = await saveUpload(
+    fs.createReadStream(file),
+    ctx.config.dataDir,
+    maxBytes,
+    new UsageError(tooLargeMessage(maxBytes)), // it grew since we looked
+  );
   const job = await createImportJob(ctx.db.knex, {
     userId: user.id,
     upload: { ...upload, filename: path.basename(file) },

@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { isTransientConnectError } from '../../db/wait-out-outages';
 import { AppError } from '../../errors';
+import { discardRestOfBody } from '../discard-body';
 import type { Renderer } from '../render';
 
 /**
@@ -25,48 +25,6 @@ export function errorHandler(render: Renderer): Middleware {
       respond(ctx, error, render);
     }
   };
-}
-
-/** Beyond these, an unread body is not worth reading: the answer goes out at once. */
-const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
-const DISCARD_MAX_MS = 5000;
-/** A client that stops sending (it declared more than it sends) is not waited for. */
-const DISCARD_IDLE_MS = 500;
-
-/**
- * Reads and drops what the client is still sending before we answer an error
- * (a 413 is decided from Content-Length, a 403 before an upload is read).
- * Closing a socket with unread data makes the kernel reset the connection,
- * and the client then loses our answer: the browser shows "connection reset"
- * instead of the 413 page. nginx and Apache do the same ("lingering close").
- */
-function discardRestOfBody(req: IncomingMessage): Promise<void> {
-  const declared = Number(req.headers['content-length']);
-  if (req.complete || req.destroyed || declared > DISCARD_MAX_BYTES) return Promise.resolve();
-  return new Promise((resolve) => {
-    let seen = 0;
-    const done = () => {
-      clearTimeout(cap);
-      clearTimeout(idle);
-      req.off('data', count);
-      req.off('end', done);
-      req.off('close', done);
-      req.off('error', done);
-      resolve();
-    };
-    const count = (chunk: Buffer) => {
-      seen += chunk.length;
-      if (seen > DISCARD_MAX_BYTES) return done();
-      idle.refresh();
-    };
-    const cap = setTimeout(done, DISCARD_MAX_MS);
-    const idle = setTimeout(done, DISCARD_IDLE_MS);
-    req.on('data', count);
-    req.once('end', done);
-    req.once('close', done);
-    req.once('error', done);
-    req.resume();
-  });
 }
 
 function normalise(caught: unknown): AppError {
