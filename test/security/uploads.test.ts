@@ -116,6 +116,16 @@ const routes = (): UploadRoute[] => [
   },
 ];
 
+/** Posts `body` as the route's multipart form, over a raw socket. */
+function send(route: UploadRoute, body: Buffer, stopAfter?: number) {
+  const head = requestHead('POST', route.path, {
+    ...route.headers,
+    'content-type': 'multipart/form-data; boundary=uploadboundary',
+    'content-length': String(body.length),
+  });
+  return rawRequest(web.url, head, body, { stopAfter });
+}
+
 /** The route's form with a file of bookmarks, cut before its end or abandoned halfway. */
 function upload(route: UploadRoute, how: { cut: boolean; stopHalfway?: boolean }) {
   const body = multipart(
@@ -124,14 +134,7 @@ function upload(route: UploadRoute, how: { cut: boolean; stopHalfway?: boolean }
     { name: route.file, filename: 'bookmarks.html', content: bookmarks },
     how.cut,
   );
-  const head = requestHead('POST', route.path, {
-    ...route.headers,
-    'content-type': 'multipart/form-data; boundary=uploadboundary',
-    'content-length': String(body.length),
-  });
-  return rawRequest(web.url, head, body, {
-    stopAfter: how.stopHalfway ? Math.floor(body.length / 2) : undefined,
-  });
+  return send(route, body, how.stopHalfway ? Math.floor(body.length / 2) : undefined);
 }
 
 test.serial(
@@ -216,15 +219,7 @@ test.serial(
     );
     // The page route answers the refusal itself: the rest of the body must
     // still be read, or the kernel resets the connection and the page is lost.
-    const reply = await rawRequest(
-      web.url,
-      requestHead('POST', route!.path, {
-        ...route!.headers,
-        'content-type': 'multipart/form-data; boundary=uploadboundary',
-        'content-length': String(body.length),
-      }),
-      body,
-    );
+    const reply = await send(route!, body);
     t.false(reply.reset);
     t.is(reply.status, 413, reply.body.slice(0, 300));
     t.regex(
@@ -242,15 +237,7 @@ test.serial(
     const [route] = routes();
     // busboy gives up on a part header over 16 KB; almost 2 MB more are on their way.
     const body = Buffer.from(`--uploadboundary\r\nX-Junk: ${'y'.repeat(1800 * 1024)}`);
-    const reply = await rawRequest(
-      web.url,
-      requestHead('POST', route!.path, {
-        ...route!.headers,
-        'content-type': 'multipart/form-data; boundary=uploadboundary',
-        'content-length': String(body.length),
-      }),
-      body,
-    );
+    const reply = await send(route!, body);
     t.false(reply.reset);
     t.is(reply.status, 400, reply.body.slice(0, 300));
     t.regex(reply.body, /not valid multipart\/form-data/);
