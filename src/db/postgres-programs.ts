@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { StartupError } from '../runtime/startup-error';
 import { FALLBACK_BASE, firstBlocked, type PostgresIds, runsAsRoot } from './cluster-dir';
+import { collectOutput } from './postgres-process';
 
 export interface PostgresPrograms {
   readonly initdb: string;
@@ -134,20 +135,13 @@ export async function runInitdb(options: {
 }
 
 function runToEnd(child: ChildProcess, onOutput?: (text: string) => void): Promise<void> {
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    if (output.length < 10_000) output += text;
-    onOutput?.(text);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  const output = collectOutput(child, onOutput);
   return new Promise((resolve, reject) => {
     // A program that cannot be started (EACCES, ENOENT) emits 'error', not 'close'.
     child.once('error', (error) => reject(new Error(`initdb could not run: ${error.message}`)));
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`initdb failed (${signal ?? `exit ${code}`}):\n${output.trim()}`));
+      else reject(new Error(`initdb failed (${signal ?? `exit ${code}`}):\n${output().trim()}`));
     });
   });
 }
