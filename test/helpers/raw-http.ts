@@ -7,36 +7,52 @@ export interface RawReply {
   readonly body: string;
   /** The server reset the connection before answering. */
   readonly reset: boolean;
+  /** Some of the body could not be sent: the server closed the connection before reading it all. */
+  readonly sendFailed: boolean;
 }
 
 /**
  * Sends `head` and `body` and reads the answer until the server closes.
  * `stopAfter`: send only that many body bytes, then close our side for good
  * (a client that went away mid-upload): there is no answer to read then.
+ * `trickle`: send the body in slices of `bytes`, one every `everyMs` (a slow
+ * client, still sending when the server has decided its answer).
  */
 export function rawRequest(
   baseUrl: string,
   head: string,
   body: Buffer,
-  options: { stopAfter?: number } = {},
+  options: { stopAfter?: number; trickle?: { bytes: number; everyMs: number } } = {},
 ): Promise<RawReply> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let reset = false;
+    let sendFailed = false;
+    const sent = (error?: Error | null) => {
+      if (error) sendFailed = true;
+    };
+    let trickled = 0;
+    const trickle = (step: { bytes: number; everyMs: number }) => {
+      if (trickled >= body.length || socket.destroyed) return;
+      socket.write(body.subarray(trickled, trickled + step.bytes), sent);
+      trickled += step.bytes;
+      setTimeout(() => trickle(step), step.everyMs);
+    };
     const socket = net.connect(Number(port), hostname, () => {
       socket.write(head);
-      if (options.stopAfter === undefined) {
-        socket.write(body);
-        return;
-      }
-      socket.write(body.subarray(0, options.stopAfter), () => socket.destroy());
+      if (options.trickle) trickle(options.trickle);
+      else if (options.stopAfter === undefined) socket.write(body, sent);
+      else socket.write(body.subarray(0, options.stopAfter), () => socket.destroy());
     });
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', () => {
       reset = true;
+      sendFailed = true;
     });
     socket.on('close', () => {
+      // Closed by the server before it had the whole body.
+      if (options.trickle && trickled < body.length) sendFailed = true;
       const text = Buffer.concat(chunks).toString('utf8');
       const [top = '', ...rest] = text.split('\r\n\r\n');
       const [statusLine = '', ...lines] = top.split('\r\n');
@@ -50,6 +66,7 @@ export function rawRequest(
         headers,
         body: rest.join('\r\n\r\n'),
         reset: reset && chunks.length === 0,
+        sendFailed,
       });
     });
   });

@@ -73,7 +73,7 @@ test.after.always(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-type Reply = Omit<RawReply, 'reset'> & { readonly type: string };
+type Reply = Omit<RawReply, 'reset' | 'sendFailed'> & { readonly type: string };
 
 /** Bytes on a socket, exactly as given: no URL normalisation, no header checks. */
 async function raw(request: string | Buffer): Promise<Reply> {

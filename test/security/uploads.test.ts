@@ -117,13 +117,13 @@ const routes = (): UploadRoute[] => [
 ];
 
 /** Posts `body` as the route's multipart form, over a raw socket. */
-function send(route: UploadRoute, body: Buffer, stopAfter?: number) {
+function send(route: UploadRoute, body: Buffer, options: Parameters<typeof rawRequest>[3] = {}) {
   const head = requestHead('POST', route.path, {
     ...route.headers,
     'content-type': 'multipart/form-data; boundary=uploadboundary',
     'content-length': String(body.length),
   });
-  return rawRequest(web.url, head, body, { stopAfter });
+  return rawRequest(web.url, head, body, options);
 }
 
 /** The route's form with a file of bookmarks, cut before its end or abandoned halfway. */
@@ -134,7 +134,9 @@ function upload(route: UploadRoute, how: { cut: boolean; stopHalfway?: boolean }
     { name: route.file, filename: 'bookmarks.html', content: bookmarks },
     how.cut,
   );
-  return send(route, body, how.stopHalfway ? Math.floor(body.length / 2) : undefined);
+  return send(route, body, {
+    stopAfter: how.stopHalfway ? Math.floor(body.length / 2) : undefined,
+  });
 }
 
 test.serial(
@@ -219,7 +221,8 @@ test.serial(
     );
     // The page route answers the refusal itself: the rest of the body must
     // still be read, or the kernel resets the connection and the page is lost.
-    const reply = await send(route!, body);
+    const reply = await send(route!, body, { trickle: { bytes: 64 * 1024, everyMs: 20 } });
+    t.false(reply.sendFailed, 'the whole body was read');
     t.false(reply.reset);
     t.is(reply.status, 413, reply.body.slice(0, 300));
     t.regex(
@@ -235,9 +238,13 @@ test.serial(
   'a malformed multipart body that goes on for megabytes: a 400 that is heard, not a reset',
   async (t) => {
     const [route] = routes();
-    // busboy gives up on a part header over 16 KB; almost 2 MB more are on their way.
+    // busboy gives up on a part header over 16 KB while almost 2 MB more are
+    // on their way, sent slowly. The page route answers the refusal itself:
+    // the rest must still be read before it does, or closing the connection
+    // resets it under the client (who may then never see the answer).
     const body = Buffer.from(`--uploadboundary\r\nX-Junk: ${'y'.repeat(1800 * 1024)}`);
-    const reply = await send(route!, body);
+    const reply = await send(route!, body, { trickle: { bytes: 64 * 1024, everyMs: 20 } });
+    t.false(reply.sendFailed, 'the whole body was read');
     t.false(reply.reset);
     t.is(reply.status, 400, reply.body.slice(0, 300));
     t.regex(reply.body, /not valid multipart\/form-data/);
