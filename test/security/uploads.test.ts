@@ -5,8 +5,8 @@
  * over raw sockets: every upload route answers a cut-off body with a 400
  * that says so, leaves no file behind, and the process keeps its PID and
  * keeps answering. Also: a client that goes away mid-upload, an OPML body
- * over 2 MB and an import form over its limit (413, not a reset), and a bug
- * that escapes every handler.
+ * over 2 MB, an import form over its limit and a JSON body over the parser's
+ * (413, not a reset), and a bug that escapes every handler.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -249,6 +249,28 @@ test.serial(
     t.is(reply.status, 400, reply.body.slice(0, 300));
     t.regex(reply.body, /not valid multipart\/form-data/);
     t.deepEqual(uploads(), []);
+    await stillServing(t);
+  },
+);
+
+test.serial(
+  'a JSON body over the body parser limit, sent slowly: the error handler reads it all, then answers 413',
+  async (t) => {
+    const body = Buffer.from(
+      JSON.stringify({ url: 'https://x.example/', description: 'd'.repeat(3 * 1024 * 1024) }),
+    );
+    const reply = await rawRequest(
+      web.url,
+      requestHead('POST', '/api/v1/bookmarks', {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+      }),
+      body,
+      { trickle: { bytes: 64 * 1024, everyMs: 20 } },
+    );
+    t.false(reply.sendFailed, 'the whole body was read');
+    t.is(reply.status, 413, reply.body.slice(0, 300));
     await stillServing(t);
   },
 );
