@@ -23,6 +23,15 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * Refused for the state of things (409) or a quota (429): a form's button
+ * that may not act now. Shown to a person as a message on the page they came
+ * from rather than as an error page.
+ */
+export function isRefusal(error: unknown): error is AppError {
+  return error instanceof AppError && (error.status === 409 || error.status === 429);
+}
+
 export const badRequest = (message: string, details?: Record<string, unknown>) =>
   new AppError(400, 'bad_request', message, details);
 export const validationFailed = (message: string, details?: Record<string, unknown>) =>

@@ -14,6 +14,7 @@ export { Feed, FeedItem, FeedSubscription } from './models';
 export { CATEGORY_TITLE_MAX, exportOpml, importOpml, parseOpml } from './opml';
 export { FeedParseError, type ParsedFeed, parseFeedDocument } from './parser';
 export { canViewFeed } from './policies';
+export { createPollQuota, type PollQuota } from './poll-quota';
 export { queueFeedPolls, waitForJobs } from './polls';
 export { describeStatus, formatWhen } from './presenters';
 export { processFeed } from './processor';

@@ -5,7 +5,7 @@
  */
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { AppError, notFound } from '../errors';
+import { AppError, isRefusal, notFound } from '../errors';
 import { createFetcher } from '../fetcher';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
@@ -160,8 +160,15 @@ export function feedRoutes({ config, render, db }: WebDeps): Router {
   });
 
   router.post('/feeds/:id/enable', requireUser(), async (ctx) => {
-    const feed = await reenableFeed(deps, { userId: user(ctx).id, feedId: feedId(ctx) });
-    setFlash(ctx, 'info', `${feed.title || feed.url} is enabled again and will be polled now.`);
+    const userId = user(ctx).id;
+    try {
+      const reservePoll = () => pollQuota.reserve(userId, 1);
+      const feed = await reenableFeed({ ...deps, reservePoll }, { userId, feedId: feedId(ctx) });
+      setFlash(ctx, 'info', `${feed.title || feed.url} is enabled again and will be polled now.`);
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      setFlash(ctx, 'error', error.message);
+    }
     ctx.redirect('/feeds');
   });
 

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Config } from '../config';
-import { notFound, validationFailed } from '../errors';
+import { conflict, notFound, validationFailed } from '../errors';
 import { type Fetcher, isFetchError } from '../fetcher';
 import { findFeeds } from './discover';
 import { Feed, FeedSubscription } from './models';
@@ -223,11 +223,20 @@ export async function getUserFeed(
  * Turns a disabled feed back on: errors forgotten, polled at once. Only a
  * subscriber may; the feed is shared, so it comes back for everyone.
  */
+/**
+ * A disabled feed is polled again, now. Only a disabled one: the poll is on
+ * demand, so it also takes one from the user's FEED_FETCHES_PER_HOUR
+ * (`reservePoll`), or the button would fetch someone's server at will.
+ */
 export async function reenableFeed(
-  deps: Pick<FeedsDeps, 'knex'>,
+  deps: Pick<FeedsDeps, 'knex'> & { readonly reservePoll: () => Promise<void> },
   input: { readonly userId: number; readonly feedId: number },
 ): Promise<Feed> {
   const feed = await getUserFeed(deps, input);
+  if (!feed.disabled) {
+    throw conflict(`${feed.title || feed.url} is not disabled: it is polled on its own.`);
+  }
+  await deps.reservePoll();
   return deps.knex.transaction(async (trx) => {
     await Feed.query(trx)
       .patch({ disabled: false, error_count: 0, next_poll_at: new Date() })

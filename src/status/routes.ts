@@ -5,7 +5,8 @@
  */
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { notFound } from '../errors';
+import { isRefusal, notFound } from '../errors';
+import { createPollQuota } from '../feeds';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { bodyOf } from '../web/validate';
@@ -18,6 +19,7 @@ const utcMinute = (date: Date) => date.toISOString().slice(0, 16).replace('T', '
 export function statusRoutes({ config, render, db }: WebDeps): Router {
   const router = new Router();
   const deps = { knex: db.knex, config };
+  const pollQuota = createPollQuota(db.knex, config.quotas.feedFetchesPerHour);
   const viewer = (ctx: ParameterizedContext) => loadViewer(db.knex, ctx.state.user!);
 
   router.get('/status', requireUser(), async (ctx) => {
@@ -39,8 +41,15 @@ export function statusRoutes({ config, render, db }: WebDeps): Router {
     const id = feedIdParam.safeParse(ctx.params.id);
     if (!id.success) throw notFound('There is no such feed among yours.');
     const { range } = retryForm.parse(bodyOf(ctx));
-    const feed = await retryFeed(deps, { viewer: await viewer(ctx), feedId: id.data });
-    setFlash(ctx, 'info', `${feed.title || feed.url} will be polled again now.`);
+    const asker = await viewer(ctx);
+    try {
+      const reservePoll = () => pollQuota.reserve(asker.id, 1);
+      const feed = await retryFeed({ ...deps, reservePoll }, { viewer: asker, feedId: id.data });
+      setFlash(ctx, 'info', `${feed.title || feed.url} will be polled again now.`);
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      setFlash(ctx, 'error', error.message);
+    }
     ctx.redirect(`/status?range=${range}#failing-feeds`);
   });
 

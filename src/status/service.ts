@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Config } from '../config';
-import { notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import { FEED_POLL_FAILURES, Feed, queueFeedPolls } from '../feeds';
 import { feedOverdueSeconds, workerStaleSeconds } from '../metrics';
 import type { ChartSeries, ChartSpec } from './charts';
@@ -306,14 +306,24 @@ export async function loadStatusPage(
  * queued on the worker. The feed is shared, so this is for everyone who
  * follows it. A feed the viewer may not retry answers 404.
  */
+/**
+ * A failing feed is polled again now, its failures forgotten. Only a failing
+ * one, and the poll takes one from the asker's FEED_FETCHES_PER_HOUR
+ * (`reservePoll`): else the button would fetch someone's server at will, past
+ * the backoff its errors (or its Retry-After) earned.
+ */
 export async function retryFeed(
-  deps: Pick<StatusDeps, 'knex'>,
+  deps: Pick<StatusDeps, 'knex'> & { readonly reservePoll: () => Promise<void> },
   input: { readonly viewer: StatusViewer; readonly feedId: number },
 ): Promise<Feed> {
   const feed = await Feed.query(deps.knex).findById(input.feedId);
   if (!feed || !(await mayRetryFeed(deps.knex, input.viewer, feed))) {
     throw notFound('There is no such feed among yours.');
   }
+  if (!feed.disabled && feed.error_count === 0) {
+    throw conflict(`${feed.title || feed.url} is not failing: it is polled on its own.`);
+  }
+  await deps.reservePoll();
   await deps.knex.transaction(async (trx) => {
     await trx('feeds').where('id', feed.id).update({
       disabled: false,

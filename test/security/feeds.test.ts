@@ -235,6 +235,58 @@ test.serial('POST /feeds/fetch: FEED_FETCHES_PER_HOUR polls a user, 429 past it'
 });
 
 test.serial(
+  'Re-enable and Retry poll only a disabled or failing feed, and take from FEED_FETCHES_PER_HOUR',
+  async (t) => {
+    const client = new TestClient(app.baseUrl);
+    await client.register(`retrier${feedCounter}`);
+    const user = await knex()('users')
+      .where({ username: `retrier${feedCounter}` })
+      .first();
+    const follow = async (failing: boolean) => {
+      const feed = await storedFeed();
+      const state = failing ? { disabled: true, error_count: 10, last_error: 'HTTP 410 Gone' } : {};
+      const nextPoll = new Date(Date.now() + 3_600_000);
+      await knex()('feeds')
+        .where({ id: feed.id })
+        .update({ ...state, next_poll_at: nextPoll });
+      await knex()('feed_subscriptions').insert({ user_id: user.id, feed_id: feed.id });
+      return feed.id;
+    };
+    const row = (id: number) => knex()('feeds').where({ id }).first();
+    const flashAfter = async (path: string, back: string) => {
+      const response = await client.post(path);
+      t.is(response.status, 302, path);
+      return (await client.get(back)).text;
+    };
+
+    // A healthy feed: nothing to re-enable or retry, and nothing is fetched.
+    const healthy = await follow(false);
+    const before = await row(healthy);
+    t.regex(
+      await flashAfter(`/feeds/${healthy}/enable`, '/feeds'),
+      /is not disabled: it is polled on its own/,
+    );
+    t.regex(
+      await flashAfter(`/status/feeds/${healthy}/retry`, '/status'),
+      /is not failing: it is polled on its own/,
+    );
+    t.deepEqual((await row(healthy)).next_poll_at, before.next_poll_at);
+
+    // Failing ones: two polls on demand an hour here, then a 429's message.
+    const [a, b, c] = [await follow(true), await follow(true), await follow(true)];
+    t.regex(
+      await flashAfter(`/feeds/${a}/enable`, '/feeds'),
+      /enabled again and will be polled now/,
+    );
+    t.regex(await flashAfter(`/status/feeds/${b}/retry`, '/status'), /will be polled again now/);
+    t.regex(await flashAfter(`/feeds/${c}/enable`, '/feeds'), /FEED_FETCHES_PER_HOUR/);
+    t.regex(await flashAfter(`/status/feeds/${c}/retry`, '/status'), /FEED_FETCHES_PER_HOUR/);
+    t.true((await row(c)).disabled, 'the refused feed stays as it was');
+    t.is((await row(c)).error_count, 10);
+  },
+);
+
+test.serial(
   'following is capped at FEEDS_MAX_PER_USER, by the form and by OPML import',
   async (t) => {
     const known = [];
