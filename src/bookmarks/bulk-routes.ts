@@ -12,13 +12,14 @@ import { bodyOf, type FieldErrors, parseForm, parseOrThrow } from '../web/valida
 import { type BulkOutcome, bulkEditBookmarks, getOwnBookmarks } from './bulk';
 import { type BulkAction, type BulkForm, bulkForm } from './schemas';
 import { suggestTags } from './tag-service';
+import { MAX_TAGS } from './tags';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** What happened, in the flash after a bulk change. */
 export function bulkMessage(form: Pick<BulkForm, 'action' | 'tags'>, outcome: BulkOutcome): string {
-  const { selected, changed, missing } = outcome;
-  const rest = selected - changed;
+  const { selected, changed, missing, full } = outcome;
+  const rest = selected - changed - full;
   const names = form.tags.map((tag) => `“${tag}”`).join(', ');
   const them = form.tags.length === 1 ? 'it' : 'them';
   const parts: Record<BulkAction, string> = {
@@ -31,7 +32,10 @@ export function bulkMessage(form: Pick<BulkForm, 'action' | 'tags'>, outcome: Bu
   const gone = missing
     ? ` ${plural(missing, 'selected bookmark')} no longer existed and ${missing === 1 ? 'was' : 'were'} left out.`
     : '';
-  return parts[form.action] + gone;
+  const tooMany = full
+    ? ` ${plural(full, 'bookmark')} would have had more than ${MAX_TAGS} tags and ${full === 1 ? 'was' : 'were'} left as ${full === 1 ? 'it was' : 'they were'}.`
+    : '';
+  return parts[form.action] + tooMany + gone;
 }
 
 export function bulkRoutes({ render }: WebDeps): Router {

@@ -9,6 +9,7 @@ import { Bookmark } from './models';
 import { type BookmarkRecord, type BookmarkRow, selectBookmarkRows, toRecords } from './records';
 import type { BulkAction } from './schemas';
 import { upsertTags } from './tag-store';
+import { MAX_TAGS } from './tags';
 
 export interface BulkOutcome {
   /** The owner's bookmarks among those chosen. */
@@ -17,6 +18,8 @@ export interface BulkOutcome {
   readonly changed: number;
   /** Chosen ids that are not the owner's bookmarks (deleted meanwhile, or someone else's). */
   readonly missing: number;
+  /** Bookmarks left as they were: the tags would have taken them past MAX_TAGS. */
+  readonly full: number;
 }
 
 /** Marks rows as changed now (updated_at); the tag links themselves are not rows of a model. */
@@ -24,9 +27,21 @@ async function touch(trx: Knex.Transaction, ids: readonly number[]): Promise<voi
   if (ids.length > 0) await Bookmark.query(trx).patch({}).whereIn('id', ids);
 }
 
+/** Adds the tags to the bookmarks they fit (MAX_TAGS); answers those changed and those full. */
 async function addTags(trx: Knex.Transaction, ownerId: number, ids: number[], tags: string[]) {
   const tagIds = await upsertTags(trx, ownerId, tags);
-  const links = ids.flatMap((bookmarkId) =>
+  // The tags it has that are not among these, plus these: what it would have.
+  const fitting: number[] = (
+    await trx('bookmarks as b')
+      .whereIn('b.id', ids)
+      .whereRaw(
+        '(SELECT count(*) FROM bookmark_tags bt WHERE bt.bookmark_id = b.id AND bt.tag_id <> ALL(?::bigint[])) + ? <= ?',
+        [tagIds, tagIds.length, MAX_TAGS],
+      )
+      .pluck('b.id')
+  ).map(Number);
+  if (fitting.length === 0) return { changed: [], full: ids.length };
+  const links = fitting.flatMap((bookmarkId) =>
     tagIds.map((tagId) => ({ bookmark_id: bookmarkId, tag_id: tagId })),
   );
   const added: Array<{ bookmark_id: number }> = await trx('bookmark_tags')
@@ -34,7 +49,10 @@ async function addTags(trx: Knex.Transaction, ownerId: number, ids: number[], ta
     .onConflict(['bookmark_id', 'tag_id'])
     .ignore()
     .returning('bookmark_id');
-  return [...new Set(added.map((row) => Number(row.bookmark_id)))];
+  return {
+    changed: [...new Set(added.map((row) => Number(row.bookmark_id)))],
+    full: ids.length - fitting.length,
+  };
 }
 
 async function removeTags(trx: Knex.Transaction, ownerId: number, ids: number[], tags: string[]) {
@@ -43,7 +61,7 @@ async function removeTags(trx: Knex.Transaction, ownerId: number, ids: number[],
     .whereIn('tag_id', trx('tags').where('owner_id', ownerId).whereIn('name', tags).select('id'))
     .delete()
     .returning('bookmark_id');
-  return [...new Set(removed.map((row) => Number(row.bookmark_id)))];
+  return { changed: [...new Set(removed.map((row) => Number(row.bookmark_id)))], full: 0 };
 }
 
 export async function bulkEditBookmarks(input: {
@@ -61,10 +79,11 @@ export async function bulkEditBookmarks(input: {
       .forUpdate()
       .select('id');
     const ids = rows.map((row) => row.id);
-    const outcome = (changed: number) => ({
+    const outcome = (changed: number, full = 0) => ({
       selected: ids.length,
       changed,
       missing: input.ids.length - ids.length,
+      full,
     });
     if (ids.length === 0) return outcome(0);
 
@@ -83,12 +102,12 @@ export async function bulkEditBookmarks(input: {
     }
     await labelBookmarkWrites(trx, { operation: 'tags' });
     const tags = [...input.tags];
-    const changedIds =
+    const { changed, full } =
       action === 'tag'
         ? await addTags(trx, ownerId, ids, tags)
         : await removeTags(trx, ownerId, ids, tags);
-    await touch(trx, changedIds);
-    return outcome(changedIds.length);
+    await touch(trx, changed);
+    return outcome(changed.length, full);
   });
 }
 

@@ -10,6 +10,7 @@ import { bodyOf } from '../web/validate';
 import type { FormValues } from './prefill';
 import type { BookmarkRecord } from './records';
 import type { ResaveField } from './resave';
+import { MAX_TAGS } from './tags';
 
 export type Next = 'close' | 'profile' | 'same' | undefined;
 
@@ -77,12 +78,18 @@ export function carried(ctx: ParameterizedContext) {
 /** The review notice and the "you had" values for a resave that needs one. */
 export function reviewOf(existing: BookmarkRecord, conflicts: readonly ResaveField[]) {
   const was: Partial<Record<ResaveField, string>> = {};
+  const errors: Record<string, string> = {};
   for (const field of conflicts) {
-    was[field] = field === 'private' ? (existing.private ? 'private' : 'public') : existing[field];
+    if (field === 'private') was.private = existing.private ? 'private' : 'public';
+    else if (field === 'tags') {
+      was.tags = existing.tags.join(' ');
+      errors.tags = `A bookmark has at most ${MAX_TAGS} tags: this one has ${existing.tags.length}, and yours would take it past that. Remove some, then save.`;
+    } else was[field] = existing[field];
   }
   const on = existing.createdAt.toISOString().slice(0, 10);
   return {
     notice: `You already saved this page on ${on}. Nothing has been saved yet: this form now edits that bookmark, with your changes filled in. Check the fields marked “You had”, then save.`,
     was,
+    errors,
   };
 }

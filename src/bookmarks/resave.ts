@@ -5,6 +5,8 @@
  * different title, description or privacy goes back to them for review.
  * Pure functions: the service runs them on the locked row.
  */
+import { MAX_TAGS } from './tags';
+
 /** The fields of a save that matter here (service.ts's BookmarkChanges fits). */
 export interface ResaveChanges {
   readonly title?: string;
@@ -13,7 +15,7 @@ export interface ResaveChanges {
   readonly private?: boolean;
 }
 
-export type ResaveField = 'title' | 'description' | 'private';
+export type ResaveField = 'title' | 'description' | 'tags' | 'private';
 
 export interface Existing {
   readonly title: string;
@@ -54,7 +56,9 @@ export function planResave(existing: Existing, changes: ResaveChanges): ResavePl
     conflicts.push('private');
   }
   const addedTags = (changes.tags ?? []).filter((tag) => !existing.tags.includes(tag));
-  if (addedTags.length > 0) apply.tags = [...existing.tags, ...addedTags];
+  // Past MAX_TAGS the person chooses which to keep: a review, not a silent cut.
+  if (existing.tags.length + addedTags.length > MAX_TAGS) conflicts.push('tags');
+  else if (addedTags.length > 0) apply.tags = [...existing.tags, ...addedTags];
   return { apply, filled, addedTags, conflicts };
 }
 

@@ -126,6 +126,43 @@ test('bulk changes touch only the owner’s bookmarks and say what was left out'
   t.is((await new TestClient(app.baseUrl).post('/bookmarks/bulk', { ids: '1' })).status, 401);
 });
 
+test('no way to give a bookmark more than MAX_TAGS tags: bulk leaves it as it was, the Add form asks', async (t) => {
+  const me = await person(app);
+  const many = Array.from({ length: 99 }, (_, i) => `t${i}`);
+  const full = await bookmarkOf(me, { url: 'https://tags.invalid/full', tags: many });
+  const roomy = await bookmarkOf(me, { url: 'https://tags.invalid/roomy', tags: ['one'] });
+  const tagged = await me.client.post('/bookmarks/bulk', {
+    ids: [String(full), String(roomy)],
+    action: 'tag',
+    tags: 'x y',
+  });
+  t.is(tagged.status, 302);
+  t.is((await tagsOf(full)).length, 99, 'left as it was');
+  t.deepEqual(await tagsOf(roomy), ['one', 'x', 'y']);
+  t.regex(
+    (await me.client.get(tagged.location!)).text,
+    /Added “x”, “y” to 1 bookmark\. 1 bookmark would have had more than 100 tags and was left as it was\./,
+  );
+  // A tag it already has fits: 99 stay 99.
+  await me.client.post('/bookmarks/bulk', { ids: String(full), action: 'tag', tags: 't0' });
+  t.is((await tagsOf(full)).length, 99);
+
+  // Saving the same page again from the Add form with two more tags: a review
+  // that says why, on the tags field, and nothing saved.
+  const again = await me.client.post('/bookmarks/new', {
+    url: 'https://tags.invalid/full',
+    tags: 'new1 new2',
+  });
+  t.is(again.status, 409);
+  t.regex(
+    again.text,
+    /<p id="tags-error" class="field-error">A bookmark has at most 100 tags: this one has 99/,
+  );
+  t.regex(again.text, /<p id="tags-was" class="was">You had: t0 /);
+  t.regex(again.text, /<input id="tags"[^>]*aria-invalid="true"[^>]*autofocus/);
+  t.is((await tagsOf(full)).length, 99);
+});
+
 test('tags: only your own can be renamed, merged or deleted; a merge needs its own confirmation', async (t) => {
   const me = await person(app);
   const them = await person(app);

@@ -39,6 +39,14 @@ test('a different title, description or privacy goes to review, with nothing app
   t.deepEqual(planResave(lines, { description: 'one\r\ntwo' }).conflicts, []);
 });
 
+test('tags that would take a bookmark past MAX_TAGS go to review, not a silent cut', (t) => {
+  const full = { ...had, tags: Array.from({ length: 99 }, (_, i) => `t${i}`) };
+  const plan = planResave(full, { tags: ['t1', 'new1', 'new2'] });
+  t.deepEqual(plan.conflicts, ['tags']);
+  t.is(plan.apply.tags, undefined);
+  t.deepEqual(planResave(full, { tags: ['t1', 'new1'] }).apply.tags?.length, 100);
+});
+
 test('the message says what happened and nothing more', (t) => {
   const on = new Date('2026-05-01T12:00:00Z');
   t.is(
