@@ -7,7 +7,14 @@
 import fs from 'node:fs/promises';
 import { Bookmark, Tag } from '../bookmarks';
 import { notFound, validationFailed } from '../errors';
-import { confirmCurrentPassword, Profile, type Throttles, User, updateBio } from '../users';
+import {
+  confirmCurrentPassword,
+  Profile,
+  type Throttles,
+  throttleEmailProbes,
+  User,
+  updateBio,
+} from '../users';
 
 /** The current password as typed, and what its check is throttled by. */
 export interface PasswordProof {
@@ -48,15 +55,22 @@ export async function changeEmail(input: {
   proof: PasswordProof;
 }): Promise<void> {
   await checkCurrentPassword(input.userId, input.proof);
+  const taken = (error: unknown) =>
+    ((error as { constraint?: string }).constraint ?? '').includes('email');
+  const { throttles, address } = input.proof;
   try {
-    await User.query().patch({ email: input.email.toLowerCase() }).where({ id: input.userId });
+    await throttleEmailProbes(
+      throttles,
+      address,
+      async () => {
+        await User.query().patch({ email: input.email.toLowerCase() }).where({ id: input.userId });
+      },
+      taken,
+    );
   } catch (error) {
-    if (((error as { constraint?: string }).constraint ?? '').includes('email')) {
-      throw validationFailed('An account with that email already exists.', {
-        fields: { email: 'An account with that email already exists.' },
-      });
-    }
-    throw error;
+    if (!taken(error)) throw error;
+    const message = 'That email address cannot be used. Choose another.';
+    throw validationFailed(message, { fields: { email: message } });
   }
 }
 

@@ -41,14 +41,38 @@ export async function register(
   },
 ): Promise<User> {
   await assertStrongPassword('password', input.password, input);
-  await throttles.reserveRegistration(input.address);
+  return throttleEmailProbes(
+    throttles,
+    input.address,
+    () => createUser(input),
+    (error) => {
+      const fields =
+        error instanceof AppError && error.status === 409 ? error.details?.fields : null;
+      return Boolean(fields && typeof fields === 'object' && 'email' in fields);
+    },
+  );
+}
+
+/**
+ * Saves an email address (signing up, or changing one's email) under the
+ * registration throttle: a point per attempt, TAKEN_EMAIL_COST more when
+ * `isTaken` says the address belongs to another account. Either way, finding
+ * out which addresses have accounts is slow. 429 when the address's points
+ * are spent.
+ */
+export async function throttleEmailProbes<T>(
+  throttles: Throttles,
+  address: string,
+  save: () => Promise<T>,
+  isTaken: (error: unknown) => boolean,
+): Promise<T> {
+  await throttles.reserveRegistration(address);
   try {
-    return await createUser(input);
+    return await save();
   } catch (error) {
-    const fields = error instanceof AppError && error.status === 409 ? error.details?.fields : null;
-    if (fields && typeof fields === 'object' && 'email' in fields) {
-      // Already answered with this 409: a spent counter only matters for the next attempt.
-      await throttles.reserveRegistration(input.address, TAKEN_EMAIL_COST).catch(() => {});
+    if (isTaken(error)) {
+      // Already answered with its error: a spent counter only matters for the next attempt.
+      await throttles.reserveRegistration(address, TAKEN_EMAIL_COST).catch(() => {});
     }
     throw error;
   }

@@ -1,4 +1,10 @@
-export { changePassword, confirmCurrentPassword, logIn, register } from './credentials';
+export {
+  changePassword,
+  confirmCurrentPassword,
+  logIn,
+  register,
+  throttleEmailProbes,
+} from './credentials';
 export { ApiToken, Profile, User } from './models';
 export { passwordProblem } from './password-policy';
 export {

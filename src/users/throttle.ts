@@ -28,7 +28,7 @@ export interface ReservedLogin {
 export interface Throttles {
   /** Reserves a login attempt; throws a 429 (with the real wait) when either counter is spent. */
   reserveLogin(accountKey: string, address: string): Promise<ReservedLogin>;
-  /** Counts a registration attempt from the address (`cost` points); 429 when spent. */
+  /** Counts a sign-up or email change from the address (`cost` points); 429 when spent. */
   reserveRegistration(address: string, cost?: number): Promise<void>;
 }
 
@@ -95,7 +95,7 @@ export function createThrottles(knex: Knex, limits: Limits): Throttles {
         [[registrations, addressKey(ip)]],
         cost,
         (wait) =>
-          `Too many accounts were created from your address. Try again in ${describeWait(wait)}.`,
+          `Too many sign-ups or email changes from your address. Try again in ${describeWait(wait)}.`,
       );
     },
   };

@@ -196,7 +196,7 @@ test('email change: needs the current password, refuses a taken address, then si
     current_password: 'correct horse battery',
   });
   t.is(taken.status, 422);
-  t.regex(taken.text, /<p id="email-error" class="field-error">An account with that email/);
+  t.regex(taken.text, /<p id="email-error" class="field-error">That email address cannot be used/);
 
   const changed = await owner.client.post('/settings/email', {
     email: 'New.Address@Example.test',

@@ -124,7 +124,7 @@ test('registrations are limited per address; a taken email is not confirmed and 
   for (const name of ['reg1', 'reg2', 'reg3']) t.is((await register(name, '10.0.6.1')).status, 302);
   const fourth = await register('reg4', '10.0.6.1');
   t.is(fourth.status, 429);
-  t.regex(fourth.text, /Too many accounts were created from your address/);
+  t.regex(fourth.text, /Too many sign-ups or email changes from your address/);
   t.true(Number(fourth.headers.get('retry-after')) > 3000);
   t.is(await User.query().where({ username: 'reg4' }).resultSize(), 0);
 
@@ -134,6 +134,28 @@ test('registrations are limited per address; a taken email is not confirmed and 
   t.notRegex(taken.text, /already exists/);
   t.regex(taken.text, /<p id="email-error" class="field-error">That email address cannot be used/);
   t.is((await register('reg7', '10.0.7.1')).status, 429, 'one probe spent the hour');
+});
+
+test("changing one's email to a taken address is throttled like signing up with it", async (t) => {
+  await aUser({ username: 'holder' });
+  await aUser({ username: 'mover' });
+  const from = { 'x-forwarded-for': '10.0.9.1' };
+  const client = new TestClient(app.baseUrl);
+  t.is(
+    (await client.post('/auth/login', { username: 'mover', password: PASSWORD }, { headers: from }))
+      .status,
+    302,
+  );
+  const change = (email: string) =>
+    client.post('/settings/email', { email, current_password: PASSWORD }, { headers: from });
+  const taken = await change('HOLDER@example.test');
+  t.is(taken.status, 422);
+  t.notRegex(taken.text, /already exists/);
+  t.regex(taken.text, /<p id="email-error" class="field-error">That email address cannot be used/);
+  const next = await change('someone-else@example.test');
+  t.is(next.status, 429, 'one probe spent the hour (3 points here, 1 + 4 spent)');
+  t.regex(next.text, /Too many sign-ups or email changes from your address/);
+  t.is((await User.query().findOne({ username: 'mover' }))!.email, 'mover@example.test');
 });
 
 test('behind one trusted proxy only its address is believed: claims before it change nothing', async (t) => {
