@@ -59,8 +59,18 @@ export function readTelemetrySettings(): TelemetrySettings {
   };
 }
 
+const DEFAULT_METRICS_EXPORTER: MetricsExporterName = 'prometheus';
+
+/**
+ * Unknown names are warned about and ignored; when no name is left the
+ * variable counts as unset (the specification's "gracefully ignored"), so a
+ * typo keeps the default /metrics rather than switching metrics off. Only an
+ * explicit `none` turns them off.
+ */
 function metricsExporters(): MetricsExporterName[] {
-  const names = [...new Set(getStringListFromEnv('OTEL_METRICS_EXPORTER') ?? ['prometheus'])];
+  const names = [
+    ...new Set(getStringListFromEnv('OTEL_METRICS_EXPORTER') ?? [DEFAULT_METRICS_EXPORTER]),
+  ];
   if (names.includes('none')) return [];
   const known: MetricsExporterName[] = [];
   for (const name of names) {
@@ -71,7 +81,11 @@ function metricsExporters(): MetricsExporterName[] {
       );
     }
   }
-  return known;
+  if (known.length > 0) return known;
+  diag.warn(
+    `OTEL_METRICS_EXPORTER names no known exporter: using the default, ${DEFAULT_METRICS_EXPORTER}.`,
+  );
+  return [DEFAULT_METRICS_EXPORTER];
 }
 
 /**

@@ -38,8 +38,12 @@ function idParam(ctx: ParameterizedContext): number {
   return Number(raw);
 }
 
-/** Registered last on a path: reached only by methods the path does not take. */
-function methodNotAllowed(allow: string) {
+/**
+ * Registered last on a path: reached only by methods the path does not take.
+ * A JSON 405 with Allow, where the router's allowedMethods() would answer in
+ * text/plain; the reader's API uses it too.
+ */
+export function methodNotAllowed(allow: string) {
   return (ctx: ParameterizedContext) => {
     ctx.set('Allow', allow);
     throw new AppError(405, 'method_not_allowed', `This address takes ${allow}.`);

@@ -240,7 +240,8 @@ function trustProxyHops(r: EnvReader, env: NodeJS.ProcessEnv): number {
   if (/^\s*\d+\s*$/.test(env.TRUST_PROXY ?? '')) {
     return r.int('TRUST_PROXY', 0, { min: 0, max: 10 });
   }
-  return r.bool('TRUST_PROXY', false) ? 1 : 0;
+  const expected = 'true or false (also yes/no, on/off), or the number of proxies from 0 to 10';
+  return r.bool('TRUST_PROXY', false, expected) ? 1 : 0;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -75,12 +75,17 @@ export function readEnv(env: NodeJS.ProcessEnv) {
     int: (name: string, fallback: number, range: IntRange = {}): number =>
       optionalInt(name, range) ?? fallback,
     optionalInt,
-    bool(name: string, fallback: boolean): boolean {
+    /** `expected` is for a variable that also takes something else (TRUST_PROXY: a number). */
+    bool(
+      name: string,
+      fallback: boolean,
+      expected = 'true or false (also 1/0, yes/no, on/off)',
+    ): boolean {
       const value = raw(name);
       if (value === undefined) return fallback;
       if (TRUE.has(value.toLowerCase())) return true;
       if (FALSE.has(value.toLowerCase())) return false;
-      return fail(name, value, 'true or false (also 1/0, yes/no, on/off)', fallback);
+      return fail(name, value, expected, fallback);
     },
     oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
       const value = raw(name);

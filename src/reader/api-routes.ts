@@ -9,6 +9,7 @@
  */
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
+import { methodNotAllowed } from '../api/routes';
 import { notFound } from '../errors';
 import type { WebDeps } from '../web/deps';
 import { requireUser } from '../web/middleware/auth';
@@ -187,6 +188,23 @@ export function readerApiRoutes({ config, db }: WebDeps): Router {
     await setFeedCategory(db.knex, { userId: userId(ctx), feedId, categoryId: category_id });
     ctx.body = { feed_id: feedId, category_id };
   });
+
+  // Any other method is a JSON 405 with Allow, as in the bookmarks API. Fixed
+  // paths before the :id ones that would also match them (/feeds/items/read).
+  const allowed: Array<[string, string]> = [
+    ['/feeds', 'GET'],
+    ['/feeds/items', 'GET'],
+    ['/feeds/items/read', 'POST'],
+    ['/feeds/items/:id', 'GET'],
+    ['/feeds/read', 'POST'],
+    ['/feeds/poll', 'GET, POST'],
+    ['/feeds/categories', 'GET, POST'],
+    ['/feeds/categories/:id', 'PATCH, DELETE'],
+    ['/feeds/:id/read', 'POST'],
+    ['/feeds/:id/poll', 'GET, POST'],
+    ['/feeds/:id/category', 'PUT'],
+  ];
+  for (const [path, methods] of allowed) router.all(path, methodNotAllowed(methods));
 
   return router;
 }

@@ -28,7 +28,9 @@ export function parseId(raw: unknown): number | null {
 }
 
 const flag = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'yes', 'no'])])
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'yes', 'no'])], {
+    error: 'Give true or false.',
+  })
   .transform(
     (value) =>
       value === true || value === 'true' || value === '1' || value === 'on' || value === 'yes',

@@ -8,7 +8,6 @@ import { bookmarkListRoutes } from '../bookmarks/list-routes';
 import { bookmarkRoutes } from '../bookmarks/routes';
 import { bookmarkSettingsRoutes } from '../bookmarks/settings-routes';
 import { tagRoutes } from '../bookmarks/tag-routes';
-import { badRequest, payloadTooLarge } from '../errors';
 import { exportRoutes } from '../exports/routes';
 import { feedRoutes } from '../feeds/routes';
 import { importRoutes } from '../imports/routes';
@@ -16,6 +15,7 @@ import { readerApiRoutes, readerRoutes, unreadInNavigation } from '../reader';
 import { recordRequestHistory, statusRoutes } from '../status';
 import { createSessionStore } from '../users';
 import { userRoutes } from '../users/routes';
+import { bodyParseError } from './body-errors';
 import type { AppDeps, WebDeps } from './deps';
 import { authenticate } from './middleware/auth';
 import { csrfProtection } from './middleware/csrf';
@@ -91,11 +91,8 @@ export function createApp(deps: AppDeps): Koa {
       enableTypes: ['json', 'form'],
       jsonLimit: '1mb',
       formLimit: '1mb',
-      onError: (error) => {
-        if ((error as { status?: number }).status === 413) {
-          throw payloadTooLarge('The request body is too large: the limit is 1 MB.');
-        }
-        throw badRequest('The request body could not be parsed: send valid JSON or form data.');
+      onError: (error, ctx) => {
+        throw bodyParseError(error, ctx);
       },
     }),
   );

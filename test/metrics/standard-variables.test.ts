@@ -194,6 +194,26 @@ test.serial('unknown values are warnings and the app runs with the rest', async 
 });
 
 test.serial(
+  'an OTEL_METRICS_EXPORTER naming nothing known counts as unset: /metrics stays',
+  async (t) => {
+    const { app, baseUrl } = await start(t, { OTEL_METRICS_EXPORTER: 'bogus' });
+    t.is((await fetch(`${baseUrl}/bookmarks`)).status, 200);
+    const scrape = await fetch(`${baseUrl}/metrics`);
+    t.is(scrape.status, 200, 'the default exporter, prometheus, serves the scrape');
+    t.is(
+      metricValue(await scrape.text(), 'http_server_request_duration_seconds_count', {
+        http_route: '/bookmarks',
+      }),
+      1,
+    );
+    const output = app.output();
+    t.regex(output, /OTEL_METRICS_EXPORTER value \\"bogus\\" ignored/);
+    t.regex(output, /OTEL_METRICS_EXPORTER names no known exporter: using the default, prometheus/);
+    t.notRegex(output, /OTEL_METRICS_EXPORTER=none/);
+  },
+);
+
+test.serial(
   'OTEL_METRICS_EXPORTER=console and OTEL_TRACES_EXPORTER=zipkin run as the SDK defines them',
   async (t) => {
     // A Zipkin collector of our own: the spans arrive there as Zipkin's JSON.

@@ -98,6 +98,49 @@ test('every reader endpoint answers 401 without a token', async (t) => {
   t.is(bad.status, 401);
 });
 
+test('a method an address does not take is a JSON 405 with Allow, as in the bookmarks API', async (t) => {
+  const w = await world();
+  const cases: Array<[string, string, string]> = [
+    ['GET', '/api/v1/feeds/categories/1', 'PATCH, DELETE'],
+    ['DELETE', '/api/v1/feeds/items', 'GET'],
+    ['DELETE', '/api/v1/feeds/read', 'POST'],
+    ['GET', '/api/v1/feeds/1/category', 'PUT'],
+    ['PUT', '/api/v1/feeds', 'GET'],
+    ['DELETE', '/api/v1/feeds/items/read', 'POST'],
+    ['DELETE', '/api/v1/feeds/items/1', 'GET'],
+    ['DELETE', '/api/v1/feeds/1/read', 'POST'],
+    ['DELETE', '/api/v1/feeds/poll', 'GET, POST'],
+    ['PATCH', '/api/v1/feeds/1/poll', 'GET, POST'],
+    ['DELETE', '/api/v1/feeds/categories', 'GET, POST'],
+  ];
+  for (const [method, path, allow] of cases) {
+    const response = await w.asAlice(method, path);
+    t.is(response.status, 405, `${method} ${path}`);
+    t.regex(response.headers.get('content-type') ?? '', /^application\/json/);
+    t.is(response.headers.get('allow'), allow, `${method} ${path}`);
+    t.like(response.body, {
+      error: { code: 'method_not_allowed', message: `This address takes ${allow}.` },
+    });
+  }
+});
+
+test('a flag that is not true or false is a 422 saying so', async (t) => {
+  const w = await world();
+  for (const value of ['maybe', 'TRUE', '2']) {
+    const refused = await w.asAlice('GET', `/api/v1/feeds/items?unread=${value}`);
+    t.is(refused.status, 422, value);
+    t.like(refused.body, {
+      error: { code: 'validation_failed', message: 'unread: Give true or false.' },
+    });
+  }
+  const marked = await w.asAlice('POST', '/api/v1/feeds/items/read', {
+    item_ids: [w.items.news[0]],
+    read: 'perhaps',
+  });
+  t.is(marked.status, 422);
+  t.like(marked.body, { error: { message: 'read: Give true or false.' } });
+});
+
 test('items: newest first across followed feeds, unread, filters, cursor pages', async (t) => {
   const w = await world();
   const all = await w.asAlice('GET', '/api/v1/feeds/items');

@@ -243,7 +243,7 @@ test('malformed JSON and forms: 400 or 422, never 500', async (t) => {
       name: 'truncated JSON',
       send: () => send('POST', '/api/v1/bookmarks', '{"url": "https://x.example/', json()),
       status: 400,
-      message: /The request body could not be parsed: send valid JSON or form data/,
+      message: /The request body could not be parsed: it is not valid JSON\./,
       check: (t, r) => t.is(errorCode(r), 'bad_request'),
     },
     {
@@ -275,7 +275,7 @@ test('malformed JSON and forms: 400 or 422, never 500', async (t) => {
           json(),
         ),
       status: 400,
-      message: /The request body could not be parsed/,
+      message: /The request body could not be parsed: JSON keys named __proto__ are refused\./,
     },
     {
       name: 'constructor.prototype keys: an unknown field, nothing polluted',
