@@ -3,6 +3,7 @@
  * by the database" and "Gauges read from the database"), and the history
  * behind /status. Started by every long-running process.
  */
+import { getTelemetry } from '../../otel/state';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import { observeKnexPool } from '../db/metrics';
@@ -35,16 +36,31 @@ export interface DatabaseMetricsRuntime {
   stop(): Promise<void>;
 }
 
-/** Resolves after the first election, so a first scrape already has its answer. */
+/**
+ * Resolves after the first election, so a first scrape already has its answer.
+ * Every process keeps the history; only one that exports metrics, and is not
+ * a worker's child (`workerChild`: its port may not be scraped), stands for
+ * reporter.
+ */
 export async function startDatabaseMetrics(deps: {
   readonly config: Config;
   readonly logger: Logger;
   readonly db: Database;
+  readonly workerChild?: boolean;
 }): Promise<DatabaseMetricsRuntime> {
   const { config, logger, db } = deps;
+  const exportsMetrics = getTelemetry().status === 'running';
+  const candidate = exportsMetrics && deps.workerChild !== true;
+  if (!candidate) {
+    logger.info(
+      { reason: exportsMetrics ? 'worker child process' : 'this process exports no metrics' },
+      'not standing for metrics reporter (keeping the metric history only)',
+    );
+  }
   const unobservePool = observeKnexPool(db.knex);
   const history = startHistoryFlusher({ knex: db.knex, logger });
   const reporter = startMetricsReporter({
+    candidate,
     url: db.url,
     knex: db.knex,
     logger,

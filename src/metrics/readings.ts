@@ -14,6 +14,8 @@ import { POLLED_FEED_SQL } from '../feeds/scheduler';
 import { DATABASE_COUNTERS, DATABASE_GAUGES, type DatabaseMetric, type IdLabel } from './catalog';
 
 export const REPORTER_LOCK_KEY = 7_215_904_311; // fixed: "pebbling-club metrics reporter"
+/** Held by the one process that keeps the history (reporter.ts); any process may. */
+export const HOUSEKEEPING_LOCK_KEY = 7_215_904_313; // …311 + 2: …312 is the migrations lock (db/migrate.ts)
 
 export interface ReadingOptions {
   readonly idLabels: boolean;

@@ -24,8 +24,9 @@ test.after.always(async () => {
   await db?.close();
 });
 
-function reporter(handoverSeconds: number): MetricsReporter {
+function reporter(handoverSeconds: number, candidate = true): MetricsReporter {
   return startMetricsReporter({
+    candidate,
     url: db.url,
     knex: db.knex,
     logger: createLogger('silent'),
@@ -134,3 +135,33 @@ test.serial('a counter series exists at 0 for each known label value', async (t)
     'unfurl_bookmark',
   ]);
 });
+
+test.serial(
+  'a process that exports nothing never reports, and keeps the history for everyone',
+  async (t) => {
+    const silent = reporter(0, false);
+    t.teardown(() => silent.stop());
+    await silent.tick(); // first in: it would have won the election before
+    t.false(silent.isLeader(), 'it does not stand');
+    t.true(silent.isHousekeeper(), 'it keeps the history');
+    t.deepEqual(await collected(), [], 'and reports nothing');
+
+    const exporting = reporter(0);
+    t.teardown(() => exporting.stop());
+    await exporting.tick();
+    t.true(exporting.isLeader(), 'the exporting process reports');
+    t.false(exporting.isHousekeeper(), 'one process keeps the history');
+    await db.knex('feeds').insert({ url: 'https://history.example/f' });
+    const metrics = await collected();
+    t.true((value(metrics, 'model_inserts', { model: 'feed' }) ?? 0) >= 1);
+
+    await silent.tick();
+    const left = await db.knex('metric_events').count({ events: '*' }).first();
+    t.is(Number(left?.events), 0, 'the housekeeper moved the events into the totals');
+    t.deepEqual(
+      value(await collected(), 'model_inserts', { model: 'feed' }),
+      value(metrics, 'model_inserts', { model: 'feed' }),
+      'counters read the same after compaction',
+    );
+  },
+);

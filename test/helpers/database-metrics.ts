@@ -14,6 +14,7 @@ export async function reportDatabaseMetrics(
   options: { idLabels?: boolean } = {},
 ): Promise<MetricsReporter> {
   const reporter = startMetricsReporter({
+    candidate: true,
     url: db.url,
     knex: db.knex,
     logger: createLogger('silent'),
