@@ -14,6 +14,7 @@ import { type MetricsReporter, startMetricsReporter } from './reporter';
 
 export { databaseMetrics } from '../../otel/database-metrics';
 export { DATABASE_COUNTERS, DATABASE_GAUGES, KNOWN_TASKS } from './catalog';
+export { overdueFeedSql } from './feed-overdue';
 export { countInHistory, HISTORY_BUCKETS, recordDurationInHistory } from './history';
 export type { MetricsReporter } from './reporter';
 export { compactEvents } from './rollups';
@@ -24,7 +25,7 @@ export function workerStaleSeconds(config: Config): number {
   return Math.ceil(config.worker.staleAfterMs / 1000);
 }
 
-/** An enabled feed this late for its poll is overdue: two poll intervals, at least 10 minutes. */
+/** A polled feed this much later than its backoff allows is overdue (feed-overdue.ts): two poll intervals, at least 10 minutes. */
 export function feedOverdueSeconds(config: Config): number {
   return Math.max(600, 2 * config.feeds.pollIntervalMinutes * 60);
 }
@@ -75,6 +76,7 @@ export async function startDatabaseMetrics(deps: {
       cardinalityLimit: config.metrics.cardinalityLimit,
       workerStaleSeconds: workerStaleSeconds(config),
       overdueSeconds: feedOverdueSeconds(config),
+      pollIntervalSeconds: config.feeds.pollIntervalMinutes * 60,
       migrations: migrations.map(([name]) => name),
     },
   });

@@ -26,6 +26,7 @@ export async function reportDatabaseMetrics(
       cardinalityLimit: 2000,
       workerStaleSeconds: 30,
       overdueSeconds: 3600,
+      pollIntervalSeconds: 1800,
       migrations: migrations.map(([name]) => name),
     },
   });
