@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logging/logger';
 // Types only: the module itself loads while PostgreSQL boots (see boot()).
 import type { ProcessMode, RunningProcess } from './runtime/start';
 import { StartupError } from './runtime/startup-error';
+import { WORKER_CHILD_ARG } from './worker/processes';
 
 const MODES: readonly ProcessMode[] = ['all', 'web', 'worker'];
 
@@ -85,7 +86,10 @@ async function boot(mode: ProcessMode, config: Config, logger: Logger): Promise<
     await embedded?.launched;
     const { loadModules, startProcess } = await import('./runtime/start.js');
     await loadModules(mode);
-    const running = await startProcess(mode, config, logger, { embedded: embedded?.ready });
+    const running = await startProcess(mode, config, logger, {
+      embedded: embedded?.ready,
+      workerChild: process.argv.slice(3).includes(WORKER_CHILD_ARG),
+    });
     return mode === 'web' ? running : withWorkerProcesses(running, config, logger);
   } catch (error) {
     // startProcess stops the server when it fails; this covers failing before it.

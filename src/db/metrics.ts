@@ -9,6 +9,7 @@
  * Rows written are not counted here: the database counts them itself
  * (migration 009, src/metrics/catalog.ts).
  */
+import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import {
   createCounter,
@@ -30,6 +31,17 @@ interface TarnPool {
 }
 
 const pools = new Set<TarnPool>();
+
+/**
+ * tarn's TimeoutError, the error an acquire that ran out of time fails with
+ * (tarn's public export; it sets no `name`, so only its class tells it from
+ * a failed connect or an aborted acquire). Loaded the way knex loads it — from
+ * knex's own location — so it is the very class knex's pool throws, whichever
+ * copy of tarn that is, without tarn becoming a dependency of ours.
+ */
+const { TimeoutError: PoolTimeoutError } = createRequire(require.resolve('knex'))('tarn') as {
+  TimeoutError: new (...args: never[]) => Error;
+};
 
 const each = <T>(read: (pool: TarnPool) => T) => [...pools].map(read);
 
@@ -116,7 +128,7 @@ export function observeKnexPool(knex: Knex): () => void {
   });
   pool.on('acquireFail', (id, error) => {
     requested.delete(id);
-    if (error?.name === 'TimeoutError') timeouts.add(1, attributes);
+    if (error instanceof PoolTimeoutError) timeouts.add(1, attributes);
   });
   pools.add(pool);
   return () => pools.delete(pool);

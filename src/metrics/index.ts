@@ -3,6 +3,7 @@
  * by the database" and "Gauges read from the database"), and the history
  * behind /status. Started by every long-running process.
  */
+import { getTelemetry } from '../../otel/state';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import { observeKnexPool } from '../db/metrics';
@@ -13,6 +14,7 @@ import { type MetricsReporter, startMetricsReporter } from './reporter';
 
 export { databaseMetrics } from '../../otel/database-metrics';
 export { DATABASE_COUNTERS, DATABASE_GAUGES, KNOWN_TASKS } from './catalog';
+export { overdueFeedSql } from './feed-overdue';
 export { countInHistory, HISTORY_BUCKETS, recordDurationInHistory } from './history';
 export type { MetricsReporter } from './reporter';
 export { compactEvents } from './rollups';
@@ -23,7 +25,7 @@ export function workerStaleSeconds(config: Config): number {
   return Math.ceil(config.worker.staleAfterMs / 1000);
 }
 
-/** An enabled feed this late for its poll is overdue: two poll intervals, at least 10 minutes. */
+/** A polled feed this much later than its backoff allows is overdue (feed-overdue.ts): two poll intervals, at least 10 minutes. */
 export function feedOverdueSeconds(config: Config): number {
   return Math.max(600, 2 * config.feeds.pollIntervalMinutes * 60);
 }
@@ -35,16 +37,31 @@ export interface DatabaseMetricsRuntime {
   stop(): Promise<void>;
 }
 
-/** Resolves after the first election, so a first scrape already has its answer. */
+/**
+ * Resolves after the first election, so a first scrape already has its answer.
+ * Every process keeps the history; only one that exports metrics, and is not
+ * a worker's child (`workerChild`: its port may not be scraped), stands for
+ * reporter.
+ */
 export async function startDatabaseMetrics(deps: {
   readonly config: Config;
   readonly logger: Logger;
   readonly db: Database;
+  readonly workerChild?: boolean;
 }): Promise<DatabaseMetricsRuntime> {
   const { config, logger, db } = deps;
+  const exportsMetrics = getTelemetry().status === 'running';
+  const candidate = exportsMetrics && deps.workerChild !== true;
+  if (!candidate) {
+    logger.info(
+      { reason: exportsMetrics ? 'worker child process' : 'this process exports no metrics' },
+      'not standing for metrics reporter (keeping the metric history only)',
+    );
+  }
   const unobservePool = observeKnexPool(db.knex);
   const history = startHistoryFlusher({ knex: db.knex, logger });
   const reporter = startMetricsReporter({
+    candidate,
     url: db.url,
     knex: db.knex,
     logger,
@@ -59,6 +76,7 @@ export async function startDatabaseMetrics(deps: {
       cardinalityLimit: config.metrics.cardinalityLimit,
       workerStaleSeconds: workerStaleSeconds(config),
       overdueSeconds: feedOverdueSeconds(config),
+      pollIntervalSeconds: config.feeds.pollIntervalMinutes * 60,
       migrations: migrations.map(([name]) => name),
     },
   });

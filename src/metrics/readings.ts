@@ -12,16 +12,21 @@ import { hrTime, millisToHrTime } from '@opentelemetry/core';
 import { AggregationTemporality, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { POLLED_FEED_SQL } from '../feeds/scheduler';
 import { DATABASE_COUNTERS, DATABASE_GAUGES, type DatabaseMetric, type IdLabel } from './catalog';
+import { overdueFeedSql } from './feed-overdue';
 
 export const REPORTER_LOCK_KEY = 7_215_904_311; // fixed: "pebbling-club metrics reporter"
+/** Held by the one process that keeps the history (reporter.ts); any process may. */
+export const HOUSEKEEPING_LOCK_KEY = 7_215_904_313; // …311 + 2: …312 is the migrations lock (db/migrate.ts)
 
 export interface ReadingOptions {
   readonly idLabels: boolean;
   readonly cardinalityLimit: number;
   /** A worker whose heartbeat is older is not counted in worker_processes. */
   readonly workerStaleSeconds: number;
-  /** A feed this late for its poll counts in feeds_overdue. */
+  /** A feed this much later than its backoff allows counts in feeds_overdue. */
   readonly overdueSeconds: number;
+  /** FEED_POLL_INTERVAL in seconds (feed-overdue.ts). */
+  readonly pollIntervalSeconds: number;
   /** The migrations this release knows, for db_migrations_pending. */
   readonly migrations: readonly string[];
 }
@@ -36,7 +41,7 @@ export interface ReadingRow {
   readonly since: Date | null;
 }
 
-/** $1 holder name, $2 lock key, $3 stale seconds, $4 overdue seconds, $5 migrations. */
+/** $1 holder name, $2 lock key, $3 stale seconds, $4 overdue seconds, $5 migrations, $6 poll interval seconds. */
 export function readingStatement(idLabels: boolean): string {
   // Without ids, the totals per label set: a few hundred rows, whatever the
   // number of users and feeds. With them, the totals per user and feed.
@@ -90,7 +95,7 @@ SELECT 'gauge', 'active_feeds', '{}', 0, 0, count(*), NULL FROM feeds
  WHERE ${POLLED_FEED_SQL} ${proven}
 UNION ALL
 SELECT 'gauge', 'feeds_overdue', '{}', 0, 0, count(*), NULL FROM feeds
- WHERE ${POLLED_FEED_SQL} AND next_poll_at < now() - make_interval(secs => $4) ${proven}
+ WHERE ${overdueFeedSql('$6::int', '$4::int')} ${proven}
 UNION ALL
 SELECT 'gauge', 'bookmark_imports_running', '{}', 0, 0, count(*), NULL FROM import_jobs
  WHERE status = 'processing' ${proven}
@@ -114,6 +119,7 @@ export function readingValues(holder: string, options: ReadingOptions): unknown[
     options.workerStaleSeconds,
     options.overdueSeconds,
     [...options.migrations],
+    options.pollIntervalSeconds,
   ];
 }
 

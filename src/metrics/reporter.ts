@@ -1,7 +1,11 @@
 /**
  * The single reporter of the database metrics. Every long-running process
- * (web, worker or both) runs one; whichever holds a PostgreSQL advisory lock
- * on its own connection reports, the others report nothing.
+ * (web, worker or both) runs one; among those that export metrics (a running
+ * metric reader: a Prometheus scrape or an OTLP push) and are not a worker's
+ * child process, whichever holds a PostgreSQL advisory lock on its own
+ * connection reports, the others report nothing. A process that exports
+ * nothing, or whose port nobody scrapes, must not hold that lock: the series
+ * would vanish from every export while it runs.
  *
  * Holding the lock is not taken on trust: each collection proves it in the
  * statement that reads the numbers (readings.ts). A session that died — a
@@ -14,8 +18,10 @@
  * proving statement); set it to at least the scrape interval and the old and
  * new series never overlap. The metrics are absent in between, never doubled.
  *
- * The reporter also keeps the history: it moves events into totals and
- * rollups, samples the queue for the status page, and applies retention.
+ * The history (moving events into totals and rollups, sampling the queue for
+ * the status page, retention) is kept by whichever process holds a second
+ * lock, the housekeeping one, which every process may take, exporting or
+ * not: it must go on while any process runs.
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -23,6 +29,7 @@ import pg from 'pg';
 import { databaseMetrics } from '../../otel/database-metrics';
 import type { Logger } from '../logging/logger';
 import {
+  HOUSEKEEPING_LOCK_KEY,
   REPORTER_LOCK_KEY,
   type ReadingOptions,
   type ReadingRow,
@@ -35,12 +42,20 @@ import { compactEvents, type HistoryRetention, pruneRollups, sampleGauges } from
 export interface MetricsReporter {
   /** True while this process holds the lock (it may still be waiting to hand over). */
   isLeader(): boolean;
+  /** True while this process keeps the history (the housekeeping lock). */
+  isHousekeeper(): boolean;
   /** One round of election and housekeeping now (tests; the timer does it otherwise). */
   tick(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface ReporterOptions {
+  /**
+   * Whether this process stands for reporter: only one whose metrics reach
+   * Prometheus or a collector (it exports metrics, and is not a worker child
+   * whose port may not be scraped). Every process keeps the history.
+   */
+  readonly candidate: boolean;
   readonly url: string;
   readonly knex: Knex;
   readonly logger: Logger;
@@ -60,6 +75,7 @@ export function startMetricsReporter(options: ReporterOptions): MetricsReporter 
   const statement = readingStatement(options.readings.idLabels);
   let client: pg.Client | undefined;
   let leader = false;
+  let housekeeper = false;
   let reportFrom = Number.POSITIVE_INFINITY;
   let stopped = false;
   let warned = 0;
@@ -67,6 +83,7 @@ export function startMetricsReporter(options: ReporterOptions): MetricsReporter 
   const lose = (reason: string) => {
     if (leader) log.warn({ reason }, 'no longer the metrics reporter: reporting nothing');
     leader = false;
+    housekeeper = false;
     reportFrom = Number.POSITIVE_INFINITY;
     const old = client;
     client = undefined;
@@ -106,6 +123,14 @@ export function startMetricsReporter(options: ReporterOptions): MetricsReporter 
     log.info({ handoverSeconds: Math.round(row.wait) }, 'this process is now the metrics reporter');
   };
 
+  const keepHouse = async (session: pg.Client) => {
+    const { rows } = await session.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1) AS locked',
+      [HOUSEKEEPING_LOCK_KEY],
+    );
+    housekeeper = rows[0]?.locked === true;
+  };
+
   let ticking: Promise<void> | undefined;
   const tick = () => {
     ticking ??= round().finally(() => {
@@ -118,13 +143,14 @@ export function startMetricsReporter(options: ReporterOptions): MetricsReporter 
     if (stopped) return;
     try {
       client ??= await connect();
-      if (!leader) await elect(client);
+      if (!housekeeper) await keepHouse(client);
+      if (options.candidate && !leader) await elect(client);
     } catch (error) {
       log.warn({ err: error }, 'metrics reporter election failed; will retry');
       lose('election failed');
       return;
     }
-    if (!leader) return;
+    if (!housekeeper) return;
     try {
       await compactEvents(options.knex);
       await sampleGauges(options.knex);
@@ -164,6 +190,7 @@ export function startMetricsReporter(options: ReporterOptions): MetricsReporter 
   timer.unref();
   return {
     isLeader: () => leader,
+    isHousekeeper: () => housekeeper,
     tick,
     async stop() {
       stopped = true;
@@ -172,6 +199,7 @@ export function startMetricsReporter(options: ReporterOptions): MetricsReporter 
       const old = client;
       client = undefined;
       leader = false;
+      housekeeper = false;
       await old?.end().catch(() => {});
     },
   };

@@ -26,6 +26,8 @@ export interface RunningProcess {
 export interface StartOptions {
   /** The embedded PostgreSQL, already starting (main.ts starts it before loading this module). */
   readonly embedded?: Promise<EmbeddedDatabase>;
+  /** Started by another worker process (WORKER_PROCESSES): never the metrics reporter. */
+  readonly workerChild?: boolean;
 }
 
 /**
@@ -93,9 +95,15 @@ export async function startProcess(
       // Workers stop after the web server: requests in flight may still queue jobs.
       stops.push(() => worker!.stop());
     }
-    // Every long-running process takes part in the election of the one
-    // reporter of the database metrics; stopped last, to keep the final history.
-    const databaseMetrics = await startDatabaseMetrics({ config, logger, db });
+    // Every long-running process keeps the metric history, and those that
+    // export metrics stand for the one reporter of the database metrics;
+    // stopped last, to keep the final history.
+    const databaseMetrics = await startDatabaseMetrics({
+      config,
+      logger,
+      db,
+      workerChild: options.workerChild,
+    });
     stops.push(() => databaseMetrics.stop());
     return {
       db,

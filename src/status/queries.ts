@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { POLLED_FEED_SQL } from '../feeds';
+import { overdueFeedSql } from '../metrics/feed-overdue';
 import type { RollupPoint } from './series';
 
 export async function readRollups(
@@ -82,21 +83,24 @@ export interface EveryoneNow {
 
 export async function readEveryoneNow(
   knex: Knex,
-  input: { readonly workerStaleSeconds: number; readonly overdueSeconds: number },
+  input: {
+    readonly workerStaleSeconds: number;
+    readonly overdueSeconds: number;
+    readonly pollIntervalSeconds: number;
+  },
 ): Promise<EveryoneNow> {
   const { rows } = await knex.raw<{ rows: EveryoneNow[] }>(
     `SELECT
        (SELECT count(*) FROM graphile_worker.jobs
          WHERE locked_at IS NULL AND run_at <= now() AND attempts < max_attempts)::int AS "jobsWaiting",
        (SELECT count(*) FROM worker_heartbeats
-         WHERE last_seen_at > now() - make_interval(secs => ?))::int AS workers,
+         WHERE last_seen_at > now() - make_interval(secs => :workerStaleSeconds))::int AS workers,
        (SELECT count(*) FROM feeds WHERE ${POLLED_FEED_SQL})::int AS "activeFeeds",
        (SELECT count(*) FROM feeds
-         WHERE ${POLLED_FEED_SQL}
-           AND next_poll_at < now() - make_interval(secs => ?))::int AS "overdueFeeds",
+         WHERE ${overdueFeedSql(':pollIntervalSeconds', ':overdueSeconds')})::int AS "overdueFeeds",
        (SELECT count(*) FROM import_jobs WHERE status = 'processing')::int AS "importsRunning",
        (SELECT count(*) FROM users)::int AS users`,
-    [input.workerStaleSeconds, input.overdueSeconds],
+    { ...input },
   );
   return rows[0]!;
 }

@@ -297,6 +297,7 @@ export async function loadStatusPage(
     now: await readEveryoneNow(deps.knex, {
       workerStaleSeconds: workerStaleSeconds(config),
       overdueSeconds: feedOverdueSeconds(config),
+      pollIntervalSeconds: config.feeds.pollIntervalMinutes * 60,
     }),
   };
 }

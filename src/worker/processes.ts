@@ -35,6 +35,13 @@ export interface WorkerProcessOptions {
 }
 
 const MAIN = path.join(__dirname, '..', 'main.js');
+/**
+ * The argument that tells a child it was started by a parent worker: it
+ * then never becomes the reporter of the database metrics (only the
+ * parent's metrics port is sure to be scraped). An argument, not an
+ * environment variable, so nothing the parent inherits can set it.
+ */
+export const WORKER_CHILD_ARG = '--worker-child';
 const RESTART_DELAY_MS = 1000;
 const MAX_RESTART_DELAY_MS = 60_000;
 /** A child that lived this long was working: its next restart waits 1 s again. */
@@ -51,7 +58,7 @@ export function startWorkerProcesses(options: WorkerProcessOptions): WorkerProce
   const delays = new Map<number, number>();
   const start = (index: number) => {
     const startedAt = Date.now();
-    const child = fork(MAIN, ['worker'], {
+    const child = fork(MAIN, ['worker', WORKER_CHILD_ARG], {
       // The parent's flags: the telemetry preload (--require …/register.js) above all.
       execArgv: childExecArgv(),
       env: {

@@ -9,9 +9,12 @@
 
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import test from 'ava';
+import { loadConfig } from '../../src/config';
+import { scheduleFeedPolls } from '../../src/feeds/scheduler';
 import { createLogger } from '../../src/logging/logger';
 import { databaseMetrics } from '../../src/metrics';
 import { type MetricsReporter, startMetricsReporter } from '../../src/metrics/reporter';
+import { readEveryoneNow } from '../../src/status/queries';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { cutReporterSession } from '../helpers/database-metrics';
 import { followFeeds } from '../helpers/factories';
@@ -24,8 +27,9 @@ test.after.always(async () => {
   await db?.close();
 });
 
-function reporter(handoverSeconds: number): MetricsReporter {
+function reporter(handoverSeconds: number, candidate = true): MetricsReporter {
   return startMetricsReporter({
+    candidate,
     url: db.url,
     knex: db.knex,
     logger: createLogger('silent'),
@@ -37,6 +41,7 @@ function reporter(handoverSeconds: number): MetricsReporter {
       cardinalityLimit: 2000,
       workerStaleSeconds: 30,
       overdueSeconds: 3600,
+      pollIntervalSeconds: 1800,
       migrations: [],
     },
   });
@@ -134,3 +139,107 @@ test.serial('a counter series exists at 0 for each known label value', async (t)
     'unfurl_bookmark',
   ]);
 });
+
+test.serial(
+  'a process that exports nothing never reports, and keeps the history for everyone',
+  async (t) => {
+    const silent = reporter(0, false);
+    t.teardown(() => silent.stop());
+    await silent.tick(); // first in: it would have won the election before
+    t.false(silent.isLeader(), 'it does not stand');
+    t.true(silent.isHousekeeper(), 'it keeps the history');
+    t.deepEqual(await collected(), [], 'and reports nothing');
+
+    const exporting = reporter(0);
+    t.teardown(() => exporting.stop());
+    await exporting.tick();
+    t.true(exporting.isLeader(), 'the exporting process reports');
+    t.false(exporting.isHousekeeper(), 'one process keeps the history');
+    await db.knex('feeds').insert({ url: 'https://history.example/f' });
+    const metrics = await collected();
+    t.true((value(metrics, 'model_inserts', { model: 'feed' }) ?? 0) >= 1);
+
+    await silent.tick();
+    const left = await db.knex('metric_events').count({ events: '*' }).first();
+    t.is(Number(left?.events), 0, 'the housekeeper moved the events into the totals');
+    t.deepEqual(
+      value(await collected(), 'model_inserts', { model: 'feed' }),
+      value(metrics, 'model_inserts', { model: 'feed' }),
+      'counters read the same after compaction',
+    );
+  },
+);
+
+test.serial(
+  'feeds_overdue counts a feed no poll completes for while the scheduler runs, not one backing off',
+  async (t) => {
+    const only = reporter(0); // poll interval 30 min, margin 1 h
+    t.teardown(() => only.stop());
+    await only.tick();
+    const overdue = async () => value(await collected(), 'feeds_overdue');
+    const base = await overdue();
+    const feed = async (url: string, row: Record<string, unknown>) => {
+      const [added] = await db
+        .knex('feeds')
+        .insert({ url, ...row })
+        .returning('id');
+      await followFeeds(db.knex, [added.id]);
+      await db
+        .knex('feed_subscriptions')
+        .where('feed_id', added.id)
+        .update({ created_at: db.knex.raw("now() - interval '2 days'") });
+      return added.id as number;
+    };
+    const ago = (sql: string) => db.knex.raw(`now() - interval '${sql}'`);
+    const ahead = (sql: string) => db.knex.raw(`now() + interval '${sql}'`);
+    // Polled 3 h ago, due 2.5 h ago: its polls are queued but never complete.
+    await feed('https://stuck.example/feed', {
+      last_polled_at: ago('3 hours'),
+      next_poll_at: ago('150 minutes'),
+    });
+    // Failed 4 times in a row: it waits 30 min × 2³ = 4 h before the next poll.
+    await feed('https://backing-off.example/feed', {
+      error_count: 4,
+      last_polled_at: ago('3 hours'),
+      next_poll_at: ahead('1 hour'),
+    });
+    // Its server asked (Retry-After) for two days.
+    await feed('https://retry-after.example/feed', {
+      error_count: 1,
+      last_polled_at: ago('3 hours'),
+      next_poll_at: ahead('2 days'),
+    });
+    // Never polled, followed a moment ago.
+    const fresh = await feed('https://fresh.example/feed', {});
+    await db
+      .knex('feed_subscriptions')
+      .where('feed_id', fresh)
+      .update({ created_at: db.knex.raw('now()') });
+
+    const config = { feeds: { ...loadConfig().feeds, pollIntervalMinutes: 30 } };
+    const { queued } = await scheduleFeedPolls({ knex: db.knex, config });
+    t.true(queued >= 2, 'the scheduler queued the stuck and the fresh feed');
+    t.is(
+      await overdue(),
+      (base ?? 0) + 1,
+      'the stuck feed is overdue, although its lease is ahead',
+    );
+    const status = await readEveryoneNow(db.knex, {
+      workerStaleSeconds: 30,
+      overdueSeconds: 3600,
+      pollIntervalSeconds: 1800,
+    });
+    t.is(status.overdueFeeds, (base ?? 0) + 1, '/status says the same');
+
+    // The poll completes (a failure counts: it was polled).
+    await db
+      .knex('feeds')
+      .where('url', 'https://stuck.example/feed')
+      .update({
+        last_polled_at: db.knex.raw('now()'),
+        error_count: 1,
+        next_poll_at: ahead('30 minutes'),
+      });
+    t.is(await overdue(), base);
+  },
+);

@@ -14,6 +14,7 @@ export async function reportDatabaseMetrics(
   options: { idLabels?: boolean } = {},
 ): Promise<MetricsReporter> {
   const reporter = startMetricsReporter({
+    candidate: true,
     url: db.url,
     knex: db.knex,
     logger: createLogger('silent'),
@@ -25,6 +26,7 @@ export async function reportDatabaseMetrics(
       cardinalityLimit: 2000,
       workerStaleSeconds: 30,
       overdueSeconds: 3600,
+      pollIntervalSeconds: 1800,
       migrations: migrations.map(([name]) => name),
     },
   });

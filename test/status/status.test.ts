@@ -225,13 +225,19 @@ test.serial(
       return Number((row as { id: number }).id);
     };
     const followed = await feed('followed');
-    const late = await feed('late', { next_poll_at: dayAgo });
-    const switchedOff = await feed('disabled', { disabled: true, next_poll_at: dayAgo });
+    // Late: followed for a day, and no poll has completed since.
+    const lastPolledLongAgo = { last_polled_at: dayAgo, next_poll_at: dayAgo };
+    const late = await feed('late', lastPolledLongAgo);
+    const switchedOff = await feed('disabled', { disabled: true, ...lastPolledLongAgo });
     await feed('bookmarked');
-    await feed('nobodys', { next_poll_at: dayAgo });
-    await app.db
-      .knex('feed_subscriptions')
-      .insert([followed, late, switchedOff].map((feed_id) => ({ user_id: fay.id, feed_id })));
+    await feed('nobodys', lastPolledLongAgo);
+    await app.db.knex('feed_subscriptions').insert(
+      [followed, late, switchedOff].map((feed_id) => ({
+        user_id: fay.id,
+        feed_id,
+        created_at: feed_id === followed ? new Date() : dayAgo,
+      })),
+    );
     await app.db.knex('bookmarks').insert({
       owner_id: fay.id,
       url: 'https://wanted.invalid/post',
