@@ -704,9 +704,15 @@ test('odd list parameters: 422 with a message saying what is allowed', async (t)
       status: 200,
     },
     {
-      name: 'PUT on a page route (with a token, so no CSRF check first)',
-      send: () => send('PUT', '/bookmarks', '', bearer()),
+      name: 'PUT on a page route (signed in, with the CSRF header, so the method is what is judged)',
+      send: () => send('PUT', '/bookmarks', '', { ...cookies(), 'x-csrf-token': session.csrf }),
       status: 405,
+    },
+    {
+      name: 'a page route with an API token: 401 saying where tokens work',
+      send: () => get('/bookmarks', bearer()),
+      status: 401,
+      message: /API tokens work on the API/,
     },
   ]);
 });
