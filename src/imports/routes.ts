@@ -5,6 +5,7 @@
  */
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
+import { methodNotAllowed } from '../api/routes';
 import { AppError, notFound } from '../errors';
 import { formatBytes, removeUpload } from '../uploads/files';
 import { type ReceivedUpload, receiveUpload } from '../uploads/receive';
@@ -111,6 +112,10 @@ export function importRoutes({ config, render, db }: WebDeps): Router {
     if (!parsed.success) throw notFound('There is no such import.');
     ctx.body = presentImportJob(await getImportJob(db.knex, ctx.state.user!, parsed.data.id));
   });
+
+  // Any other method: the API's JSON 405 with Allow, as on every /api/v1 address.
+  router.all('/api/v1/imports', methodNotAllowed('GET, POST'));
+  router.all('/api/v1/imports/:id', methodNotAllowed('GET'));
 
   return router;
 }

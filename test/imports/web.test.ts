@@ -186,6 +186,16 @@ test('API: 401 without a token, 422 for a bad option, 404 for someone else’s i
   t.is(peek.status, 404);
   t.is((await api(app.baseUrl, 'GET', '/api/v1/imports/999999', token)).status, 404);
   t.is((await api(app.baseUrl, 'GET', '/api/v1/imports/abc', token)).status, 404);
+  // A method an address does not take: the API's JSON 405 with Allow.
+  for (const [method, address, allow] of [
+    ['DELETE', '/api/v1/imports', 'GET, POST'],
+    ['PUT', `/api/v1/imports/${ok.json.id}`, 'GET'],
+  ] as const) {
+    const refused = await api(app.baseUrl, method, address, token);
+    t.is(refused.status, 405, `${method} ${address}`);
+    t.is(refused.headers.get('allow'), allow);
+    t.is((refused.body as { error: { code: string } }).error.code, 'method_not_allowed');
+  }
   const list = await api(app.baseUrl, 'GET', '/api/v1/imports', token);
   t.is(list.status, 200);
   t.deepEqual(
