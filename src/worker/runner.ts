@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   type CronItem,
@@ -20,8 +21,12 @@ import { type JobOutcome, recordJob } from './metrics';
 export interface Worker {
   /** Stops taking jobs, waits for the running ones, then resolves. */
   stop(): Promise<void>;
+  /** The graphile-worker runner now running (a new one after a restart). */
   readonly runner: Runner;
 }
+
+/** Waits between attempts to start a runner again: 1 s, doubling, at most this. */
+const RESTART_MAX_DELAY_MS = 30_000;
 
 const tracer = trace.getTracer('pebbling-club-worker');
 
@@ -97,7 +102,7 @@ export async function startWorker(options: {
     intervalMs: config.worker.heartbeatIntervalMs,
     staleAfterMs: config.worker.staleAfterMs,
   });
-  const runner = await run({
+  const runnerOptions = {
     pgPool,
     events,
     taskList,
@@ -112,11 +117,13 @@ export async function startWorker(options: {
       else if (level === 'warning') log.warn(fields, message);
       else log.debug(fields, message);
     }),
-  }).catch(async (error: unknown) => {
+  };
+  let runner = await run(runnerOptions).catch(async (error: unknown) => {
     await heartbeat.stop();
     throw error;
   });
 
+  // `events` is the runner's own emitter (run() takes it), and outlives a restart.
   const started = new Map<string, bigint>();
   const finish = (jobId: string, task: string, outcome: JobOutcome) => {
     const start = started.get(jobId);
@@ -124,11 +131,11 @@ export async function startWorker(options: {
     const seconds = start === undefined ? 0 : Number(process.hrtime.bigint() - start) / 1e9;
     recordJob(task, outcome, seconds);
   };
-  runner.events.on('job:start', ({ job }) => {
+  events.on('job:start', ({ job }) => {
     started.set(job.id, process.hrtime.bigint());
   });
-  runner.events.on('job:success', ({ job }) => finish(job.id, job.task_identifier, 'success'));
-  runner.events.on('job:error', ({ job, error }) => {
+  events.on('job:success', ({ job }) => finish(job.id, job.task_identifier, 'success'));
+  events.on('job:error', ({ job, error }) => {
     const final = job.attempts >= job.max_attempts;
     log.warn(
       { task: job.task_identifier, jobId: job.id, attempt: job.attempts, err: error },
@@ -136,16 +143,58 @@ export async function startWorker(options: {
     );
     if (!final) finish(job.id, job.task_identifier, 'retry');
   });
-  runner.events.on('job:failed', ({ job }) => finish(job.id, job.task_identifier, 'failed'));
+  events.on('job:failed', ({ job }) => finish(job.id, job.task_identifier, 'failed'));
+
+  /**
+   * A runner can stop on its own: during a database outage graphile-worker's
+   * pool may exit with an error ("failed to shut down cleanly"), and the
+   * process would stay up taking no jobs. Unless we are stopping, a new
+   * runner is started, and tried again (1 s, doubling to 30 s) while the
+   * database cannot be reached. Its jobs were released or are unlocked by
+   * the heartbeat (dead workers' ids), so none is lost.
+   */
+  let stopping = false;
+  const halt = new AbortController();
+  let restarting: Promise<void> | undefined;
+  const watch = (current: Runner) => {
+    current.promise.then(
+      () => restartAfter(current, undefined),
+      (error: unknown) => restartAfter(current, error),
+    );
+  };
+  const restartAfter = (current: Runner, error: unknown) => {
+    if (stopping || current !== runner) return;
+    log.error({ err: error }, 'the worker runner stopped on its own: starting a new one');
+    restarting = (async () => {
+      for (let delay = 1000; !stopping; delay = Math.min(delay * 2, RESTART_MAX_DELAY_MS)) {
+        await sleep(delay, undefined, { signal: halt.signal }).catch(() => {});
+        if (stopping) return;
+        try {
+          runner = await run(runnerOptions);
+          watch(runner);
+          log.info('worker runner started again');
+          return;
+        } catch (failure) {
+          log.warn({ err: failure, retryInMs: Math.min(delay * 2, RESTART_MAX_DELAY_MS) }, 'the worker runner could not start');
+        }
+      }
+    })();
+  };
+  watch(runner);
 
   log.info(
     { concurrency: config.worker.concurrency, tasks: Object.keys(taskList) },
     'worker started',
   );
   return {
-    runner,
+    get runner() {
+      return runner;
+    },
     async stop() {
-      await runner.stop();
+      stopping = true;
+      halt.abort();
+      await restarting;
+      await runner.stop().catch(() => {}); // it may have stopped on its own already
       await heartbeat.stop();
       log.info('worker stopped');
     },

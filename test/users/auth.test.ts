@@ -149,14 +149,14 @@ test('API tokens: created once on the page, work as bearer, revoked by their own
   const page = await owner.get(created.location!);
   const token = /data-testid="new-token">([^<]+)</.exec(page.text)![1]!;
   t.regex(token, /^pc_/);
-  t.is((await api(app.baseUrl, 'GET', '/settings/tokens', token)).status, 200);
-  t.is((await api(app.baseUrl, 'GET', '/settings/tokens', 'pc_forged')).status, 401);
+  t.is((await api(app.baseUrl, 'GET', '/api/v1/bookmarks', token)).status, 200);
+  t.is((await api(app.baseUrl, 'GET', '/api/v1/bookmarks', 'pc_forged')).status, 401);
   const id = /\/settings\/tokens\/(\d+)\/delete/.exec(page.text)![1]!;
   const other = new TestClient(app.baseUrl);
   await other.register('Thief');
   t.is((await other.post(`/settings/tokens/${id}/delete`)).status, 404);
   t.is((await owner.post(`/settings/tokens/${id}/delete`)).status, 302);
-  t.is((await api(app.baseUrl, 'GET', '/settings/tokens', token)).status, 401);
+  t.is((await api(app.baseUrl, 'GET', '/api/v1/bookmarks', token)).status, 401);
 });
 
 test('registration can be switched off', async (t) => {
