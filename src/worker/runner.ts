@@ -175,7 +175,10 @@ export async function startWorker(options: {
           log.info('worker runner started again');
           return;
         } catch (failure) {
-          log.warn({ err: failure, retryInMs: Math.min(delay * 2, RESTART_MAX_DELAY_MS) }, 'the worker runner could not start');
+          log.warn(
+            { err: failure, retryInMs: Math.min(delay * 2, RESTART_MAX_DELAY_MS) },
+            'the worker runner could not start',
+          );
         }
       }
     })();
