@@ -12,7 +12,8 @@ import { createLogger, type Logger } from './logging/logger';
 // Types only: the module itself loads while PostgreSQL boots (see boot()).
 import type { ProcessMode, RunningProcess } from './runtime/start';
 import { StartupError } from './runtime/startup-error';
-import { WORKER_CHILD_ARG } from './worker/processes';
+// Small (node:child_process only): a child knows itself by its argument.
+import { startWorkerProcesses, WORKER_CHILD_ARG } from './worker/processes';
 
 const MODES: readonly ProcessMode[] = ['all', 'web', 'worker'];
 
@@ -105,7 +106,6 @@ async function withWorkerProcesses(
   logger: Logger,
 ): Promise<RunningProcess> {
   if (config.worker.processes <= 1) return running;
-  const { startWorkerProcesses } = await import('./worker/processes.js');
   const children = startWorkerProcesses({
     count: config.worker.processes - 1,
     databaseUrl: running.db.url,
