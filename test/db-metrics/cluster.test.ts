@@ -53,7 +53,7 @@ test.before(async () => {
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
 
-  const all = spawnApp(['all'], { ...env, DATABASE_URL: db.url, PORT: String(await freePort()) });
+  const all = spawnApp(['all'], { ...env, DATABASE_URL: db.url });
   const workerPort = await freePort();
   const worker = spawnApp(['worker'], {
     ...env,

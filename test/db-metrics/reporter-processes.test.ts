@@ -68,7 +68,7 @@ test.serial(
     await silent.waitFor(/not standing for metrics reporter|now the metrics reporter/);
     t.notRegex(silent.output(), /now the metrics reporter/, 'it never holds the lock');
 
-    const web = start(['web'], { PORT: String(await freePort()) });
+    const web = start(['web'], {});
     const url = await waitForListening(web);
     t.true(
       await waitUntil(() => reportsDatabaseSeries(url), 15_000),
@@ -98,7 +98,7 @@ test.serial(
 );
 
 test.serial('a worker child process never becomes the reporter', async (t) => {
-  const port = await freePort();
+  const port = await freePort(2); // the child listens on port + 1
   const worker = start(['worker'], { WORKER_PROCESSES: '2', WORKER_METRICS_PORT: String(port) });
   const parentUrl = `http://127.0.0.1:${port}`;
   const childUrl = `http://127.0.0.1:${port + 1}`;

@@ -12,7 +12,6 @@ test('starts on embedded PostgreSQL, stops cleanly on SIGTERM, keeps its data on
   const env = {
     DATA_DIR: dataDir,
     DATABASE_URL: '',
-    PORT: String(await freePort()),
     WORKER_METRICS_PORT: '0',
   };
 
@@ -73,7 +72,7 @@ for (const [name, env, log] of [
   test(`${name}: a clean app with no /metrics (404) and a log line saying so`, async (t) => {
     const db = await createTestDatabase();
     t.teardown(() => db.close());
-    const app = spawnApp(['web'], { ...env, DATABASE_URL: db.url, PORT: String(await freePort()) });
+    const app = spawnApp(['web'], { ...env, DATABASE_URL: db.url });
     t.teardown(() => app.child.kill('SIGKILL'));
     const baseUrl = await waitForListening(app);
     t.regex(app.output(), log);

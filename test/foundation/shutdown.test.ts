@@ -9,7 +9,6 @@ import { Feed, FeedItem, FeedSubscription, normaliseFeedUrl } from '../../src/fe
 import { api } from '../helpers/client';
 import { createTestDatabase } from '../helpers/database';
 import { aToken, aUser } from '../helpers/factories';
-import { freePort } from '../helpers/ports';
 import { spawnApp, waitForListening } from '../helpers/process';
 
 const RSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title><link>http://x/</link>
@@ -32,7 +31,6 @@ test('SIGTERM lets the in-flight request and job finish, then exits 0', async (t
 
   const app = spawnApp(['all'], {
     DATABASE_URL: db.url,
-    PORT: String(await freePort()),
     WORKER_METRICS_PORT: '0',
     FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
   });

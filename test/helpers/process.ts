@@ -17,7 +17,8 @@ export function spawnApp(args: string[], env: Record<string, string | undefined>
     ['--require', './dist/otel/register.js', path.join('dist', 'src', 'main.js'), ...args],
     {
       cwd: projectRoot,
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      // PORT=0: the kernel picks a free port and the app logs it (waitForListening).
+      env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

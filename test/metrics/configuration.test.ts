@@ -3,7 +3,6 @@ import { api } from '../helpers/client';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { aToken, aUser } from '../helpers/factories';
 import { metricValue, parseMetrics } from '../helpers/metrics';
-import { freePort } from '../helpers/ports';
 import { spawnApp, waitForListening } from '../helpers/process';
 
 let db: TestDatabase;
@@ -21,7 +20,6 @@ test.after.always(async () => {
 async function spawnWeb(t: import('ava').ExecutionContext, env: Record<string, string>) {
   const app = spawnApp(['web'], {
     DATABASE_URL: db.url,
-    PORT: String(await freePort()),
     METRICS_REPORTER_HANDOVER: '0',
     METRICS_DATABASE_GAUGE_INTERVAL: '1',
     ...env,

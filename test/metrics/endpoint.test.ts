@@ -7,7 +7,7 @@ import { spawnApp, waitForListening } from '../helpers/process';
 async function spawnWeb(t: import('ava').ExecutionContext, env: Record<string, string>) {
   const db = await createTestDatabase({ bindModels: false });
   t.teardown(() => db.close());
-  const app = spawnApp(['web'], { DATABASE_URL: db.url, PORT: String(await freePort()), ...env });
+  const app = spawnApp(['web'], { DATABASE_URL: db.url, ...env });
   t.teardown(() => app.child.kill('SIGKILL'));
   return { app, baseUrl: await waitForListening(app) };
 }

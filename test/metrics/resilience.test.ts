@@ -50,7 +50,6 @@ test('an unreachable OTLP collector is logged (rate-limited) and never reaches u
   const closedPort = await freePort(); // nothing listens there
   const spawned = spawnApp(['web'], {
     DATABASE_URL: db.url,
-    PORT: String(await freePort()),
     OTEL_METRICS_EXPORTER: 'prometheus,otlp',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`,
     OTEL_METRIC_EXPORT_INTERVAL: '200',
@@ -93,7 +92,6 @@ test('a collector that answers 500 is logged and survived', async (t) => {
   t.teardown(() => db.close());
   const spawned = spawnApp(['web'], {
     DATABASE_URL: db.url,
-    PORT: String(await freePort()),
     OTEL_METRICS_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${address.port}`,
     OTEL_METRIC_EXPORT_INTERVAL: '200',

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import test from 'ava';
 import { projectRoot } from '../../src/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { freePort } from '../helpers/ports';
 import { spawnApp, waitForListening } from '../helpers/process';
 
 function cli(
@@ -61,7 +60,6 @@ test('test-metrics --url against a running instance with id labels off', async (
   t.teardown(() => db.close());
   const app = spawnApp(['all'], {
     DATABASE_URL: db.url,
-    PORT: String(await freePort()),
     METRICS_ID_LABELS: 'false',
   });
   t.teardown(() => app.child.kill('SIGKILL'));
@@ -84,7 +82,6 @@ test('test-metrics exits non-zero, with a clear message, when metrics cannot be 
   t.teardown(() => db.close());
   const app = spawnApp(['all'], {
     DATABASE_URL: db.url,
-    PORT: String(await freePort()),
     METRICS_ENABLED: 'false',
   });
   t.teardown(() => app.child.kill('SIGKILL'));

@@ -30,7 +30,6 @@ async function start(
   t.teardown(receiver.close);
   const app = spawnApp(['web'], {
     DATABASE_URL: db.url,
-    PORT: String(await freePort()),
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_METRIC_EXPORT_INTERVAL: '300',
     OTEL_BSP_SCHEDULE_DELAY: '100',

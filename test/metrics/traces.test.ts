@@ -13,7 +13,6 @@ import { api } from '../helpers/client';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { aToken, aUser } from '../helpers/factories';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../helpers/otlp-receiver';
-import { freePort } from '../helpers/ports';
 import { type SpawnedApp, spawnApp, waitForListening } from '../helpers/process';
 
 const SERVER = 2;
@@ -36,7 +35,6 @@ async function start(
   t.teardown(receiver.close);
   const app = spawnApp([mode], {
     DATABASE_URL: db.url,
-    PORT: String(await freePort()),
     WORKER_METRICS_PORT: '0',
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_BSP_SCHEDULE_DELAY: '100',

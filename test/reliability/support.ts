@@ -128,9 +128,7 @@ export async function stopAll(): Promise<void> {
 
 /** A web process (`main.js web`) on DATABASE_URL=url. */
 export async function spawnWeb(url: string, env: Record<string, string> = {}): Promise<AppProcess> {
-  const app = track(
-    spawnApp(['web'], { DATABASE_URL: url, PORT: String(await freePort()), ...env }),
-  );
+  const app = track(spawnApp(['web'], { DATABASE_URL: url, ...env }));
   return { app, url: await waitForListening(app) };
 }
 

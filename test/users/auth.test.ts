@@ -2,7 +2,6 @@ import test from 'ava';
 import { User } from '../../src/users';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { api, TestClient } from '../helpers/client';
-import { freePort } from '../helpers/ports';
 import { spawnApp, waitForListening } from '../helpers/process';
 
 let app: TestApp;
@@ -162,7 +161,6 @@ test('API tokens: created once on the page, work as bearer, revoked by their own
 test('registration can be switched off', async (t) => {
   const closed = spawnApp(['web'], {
     DATABASE_URL: app.db.url,
-    PORT: String(await freePort()),
     ALLOW_USER_REGISTRATION: 'false',
   });
   t.teardown(() => closed.child.kill('SIGKILL'));
