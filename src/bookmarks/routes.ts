@@ -7,8 +7,8 @@
  */
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { AppError, notFound } from '../errors';
-import { createFetcher } from '../fetcher';
+import { AppError, isRefusal, notFound } from '../errors';
+import { createFetcher, createOnDemandQuota } from '../fetcher';
 import type { WebDeps } from '../web/deps';
 import { requireUser, setFlash } from '../web/middleware/auth';
 import { bodyOf, parseForm, safeNext } from '../web/validate';
@@ -53,9 +53,16 @@ function returnUrl(bookmark: BookmarkRecord): string | undefined {
   }
 }
 
-export function bookmarkRoutes({ config, render }: WebDeps): Router {
+export function bookmarkRoutes({ config, db, render }: WebDeps): Router {
   const router = new Router();
   const fetcher = createFetcher(config.fetch);
+  const perHour = config.quotas.bookmarkRefetchesPerHour;
+  const refetchQuota = createOnDemandQuota(db.knex, {
+    name: 'bookmark_refetch',
+    perHour,
+    refusal: (_count, minutes) =>
+      `Pages can be fetched again ${perHour} times an hour (BOOKMARK_REFETCHES_PER_HOUR). Try again in ${minutes} minutes.`,
+  });
 
   const showForm = async (ctx: ParameterizedContext, page: FormPage, status = 200) => {
     ctx.status = status;
@@ -216,8 +223,15 @@ export function bookmarkRoutes({ config, render }: WebDeps): Router {
   });
 
   router.post('/bookmarks/:id/refetch', requireUser(), async (ctx) => {
-    await refetchBookmark({ actor: ctx.state.user!, id: bookmarkId(ctx) });
-    setFlash(ctx, 'info', 'Fetching the page again. Reload in a few seconds to see the result.');
+    const actor = ctx.state.user!;
+    try {
+      const reserveFetch = () => refetchQuota.reserve(actor.id, 1);
+      await refetchBookmark({ reserveFetch }, { actor, id: bookmarkId(ctx) });
+      setFlash(ctx, 'info', 'Fetching the page again. Reload in a few seconds to see the result.');
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      setFlash(ctx, 'error', error.message);
+    }
     ctx.redirect(safeNext(bodyOf(ctx).back, `/u/${encodeURIComponent(ctx.state.user!.username)}`));
   });
 

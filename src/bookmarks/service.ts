@@ -253,8 +253,20 @@ export async function updateBookmark(input: {
   );
 }
 
-/** Fetches the page again in the background (after a failed unfurl, say). */
-export async function refetchBookmark(input: { readonly actor: Viewer; readonly id: number }) {
+/**
+ * Fetches the page again in the background (after a failed unfurl, say).
+ * `reserveFetch` charges it to the owner's BOOKMARK_REFETCHES_PER_HOUR, after
+ * the check that it is theirs and before anything is queued.
+ */
+export async function refetchBookmark(
+  deps: { readonly reserveFetch: () => Promise<void> },
+  input: { readonly actor: Viewer; readonly id: number },
+) {
+  // Checked once before the quota (which uses a connection of its own: never
+  // while this request holds one in a transaction) and again under the lock.
+  const found = await Bookmark.query().findById(input.id);
+  authorizeEdit(input.actor, found && guard(found));
+  await deps.reserveFetch();
   await Bookmark.transaction(async (trx) => {
     const row = await Bookmark.query(trx).findById(input.id).forUpdate();
     authorizeEdit(input.actor, row && guard(row));

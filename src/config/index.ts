@@ -100,6 +100,8 @@ export interface Config {
     readonly feedsPerUser: number;
     /** Feeds one user may have polled on demand (POST /feeds/fetch) per hour. */
     readonly feedFetchesPerHour: number;
+    /** Bookmarked pages one user may have fetched again on demand ("try again") per hour. */
+    readonly bookmarkRefetchesPerHour: number;
     /** Items kept per feed; older ones no longer in the feed are deleted. */
     readonly feedItemsRetained: number;
     /** Hours a failed import keeps its upload (for a retry) before it is deleted. */
@@ -220,6 +222,10 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
     quotas: {
       feedsPerUser: r.int('FEEDS_MAX_PER_USER', 1000, { min: 1, max: 1_000_000 }),
       feedFetchesPerHour: r.int('FEED_FETCHES_PER_HOUR', 300, { min: 1, max: 1_000_000 }),
+      bookmarkRefetchesPerHour: r.int('BOOKMARK_REFETCHES_PER_HOUR', 60, {
+        min: 1,
+        max: 1_000_000,
+      }),
       feedItemsRetained: r.int('FEED_ITEMS_RETAINED', 1000, { min: 10, max: 1_000_000 }),
       failedUploadRetentionHours: r.int('IMPORT_FAILED_UPLOAD_HOURS', 72, {
         min: 1,

@@ -14,4 +14,9 @@ export {
   type FetchResult,
   MAX_REDIRECTS,
 } from './fetcher';
+export {
+  createOnDemandQuota,
+  type OnDemandQuota,
+  type OnDemandQuotaOptions,
+} from './on-demand-quota';
 export { parseRetryAfter } from './retry-after';
