@@ -15,6 +15,8 @@ export class Feed extends BaseModel {
   last_status!: string | null;
   last_polled_at!: Date | null;
   next_poll_at!: Date;
+  /** When the last poll (or Re-enable / Retry now) said the next is due; no lease moves it. */
+  poll_due_at!: Date | null;
   created_at!: Date;
   updated_at!: Date;
 

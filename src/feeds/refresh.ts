@@ -203,19 +203,21 @@ function successPatch(
   outcome: Extract<Attempt, { status: 'success' | 'not_modified' }>,
   now: Date,
 ): Partial<Feed> {
+  const due = new Date(
+    now.getTime() +
+      nextPollDelayMs({
+        errorCount: 0,
+        intervalMinutes: deps.config.feeds.pollIntervalMinutes,
+        retryAfterSeconds: outcome.result.retryAfterSeconds,
+      }),
+  );
   return {
     error_count: 0,
     last_error: null,
     last_status: outcome.status,
     last_polled_at: now,
-    next_poll_at: new Date(
-      now.getTime() +
-        nextPollDelayMs({
-          errorCount: 0,
-          intervalMinutes: deps.config.feeds.pollIntervalMinutes,
-          retryAfterSeconds: outcome.result.retryAfterSeconds,
-        }),
-    ),
+    next_poll_at: due,
+    poll_due_at: due,
   };
 }
 
@@ -285,13 +287,15 @@ function failureWrite(
     retryAfterSeconds: outcome.retryAfterSeconds,
   });
   const error = outcome.error.slice(0, LAST_ERROR_MAX);
+  const due = new Date(now.getTime() + delay);
   return {
     patch: {
       error_count: errorCount,
       last_error: error,
       last_status: outcome.status,
       last_polled_at: now,
-      next_poll_at: new Date(now.getTime() + delay),
+      next_poll_at: due,
+      poll_due_at: due,
       disabled,
     },
     recorded: { ...base(feed), status: outcome.status, newItems: 0, error, disabled },

@@ -239,7 +239,7 @@ export async function reenableFeed(
   await deps.reservePoll();
   return deps.knex.transaction(async (trx) => {
     await Feed.query(trx)
-      .patch({ disabled: false, error_count: 0, next_poll_at: new Date() })
+      .patch({ disabled: false, error_count: 0, next_poll_at: new Date(), poll_due_at: new Date() })
       .where('id', feed.id);
     await queueFeedPolls(trx, [feed.id]);
     return (await Feed.query(trx).findById(feed.id))!;

@@ -152,7 +152,7 @@ export const DATABASE_GAUGES: readonly DatabaseMetric[] = [
   {
     name: 'feeds_overdue',
     description:
-      'Polled feeds (as active_feeds counts them) with no completed poll for longer than their backoff allows plus two poll intervals.',
+      'Polled feeds (as active_feeds counts them) whose next poll was due more than two poll intervals ago, with no poll completed since.',
     unit: '',
     known: [{}],
   },

@@ -25,7 +25,7 @@ export function workerStaleSeconds(config: Config): number {
   return Math.ceil(config.worker.staleAfterMs / 1000);
 }
 
-/** A polled feed this much later than its backoff allows is overdue (feed-overdue.ts): two poll intervals, at least 10 minutes. */
+/** A polled feed this long past its due time is overdue (feed-overdue.ts): two poll intervals, at least 10 minutes. */
 export function feedOverdueSeconds(config: Config): number {
   return Math.max(600, 2 * config.feeds.pollIntervalMinutes * 60);
 }

@@ -23,7 +23,7 @@ export interface ReadingOptions {
   readonly cardinalityLimit: number;
   /** A worker whose heartbeat is older is not counted in worker_processes. */
   readonly workerStaleSeconds: number;
-  /** A feed this much later than its backoff allows counts in feeds_overdue. */
+  /** A feed this long past its due time counts in feeds_overdue. */
   readonly overdueSeconds: number;
   /** FEED_POLL_INTERVAL in seconds (feed-overdue.ts). */
   readonly pollIntervalSeconds: number;

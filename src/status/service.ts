@@ -330,6 +330,7 @@ export async function retryFeed(
       disabled: false,
       error_count: 0,
       next_poll_at: trx.fn.now(),
+      poll_due_at: trx.fn.now(),
       updated_at: trx.fn.now(),
     });
     await queueFeedPolls(trx, [feed.id]);

@@ -196,18 +196,36 @@ test.serial(
     await feed('https://stuck.example/feed', {
       last_polled_at: ago('3 hours'),
       next_poll_at: ago('150 minutes'),
+      poll_due_at: ago('150 minutes'),
     });
     // Failed 4 times in a row: it waits 30 min × 2³ = 4 h before the next poll.
     await feed('https://backing-off.example/feed', {
       error_count: 4,
       last_polled_at: ago('3 hours'),
       next_poll_at: ahead('1 hour'),
+      poll_due_at: ahead('1 hour'),
     });
     // Its server asked (Retry-After) for two days.
     await feed('https://retry-after.example/feed', {
       error_count: 1,
       last_polled_at: ago('3 hours'),
       next_poll_at: ahead('2 days'),
+      poll_due_at: ahead('2 days'),
+    });
+    // Two days ago its server asked for two days: the wait ends in 10 minutes,
+    // far past its backoff, and it is still waiting as asked.
+    await feed('https://retry-after-ending.example/feed', {
+      error_count: 1,
+      last_polled_at: ago('2 days'),
+      next_poll_at: ahead('10 minutes'),
+      poll_due_at: ahead('10 minutes'),
+    });
+    // The same wait ended 2 h ago and the polls since never completed.
+    await feed('https://retry-after-then-stuck.example/feed', {
+      error_count: 1,
+      last_polled_at: ago('50 hours'),
+      next_poll_at: ago('2 hours'),
+      poll_due_at: ago('2 hours'),
     });
     // Never polled, followed a moment ago.
     const fresh = await feed('https://fresh.example/feed', {});
@@ -221,24 +239,25 @@ test.serial(
     t.true(queued >= 2, 'the scheduler queued the stuck and the fresh feed');
     t.is(
       await overdue(),
-      (base ?? 0) + 1,
-      'the stuck feed is overdue, although its lease is ahead',
+      (base ?? 0) + 2,
+      'the stuck feeds are overdue, although their leases are ahead',
     );
     const status = await readEveryoneNow(db.knex, {
       workerStaleSeconds: 30,
       overdueSeconds: 3600,
       pollIntervalSeconds: 1800,
     });
-    t.is(status.overdueFeeds, (base ?? 0) + 1, '/status says the same');
+    t.is(status.overdueFeeds, (base ?? 0) + 2, '/status says the same');
 
     // The poll completes (a failure counts: it was polled).
     await db
       .knex('feeds')
-      .where('url', 'https://stuck.example/feed')
+      .whereIn('url', ['https://stuck.example/feed', 'https://retry-after-then-stuck.example/feed'])
       .update({
         last_polled_at: db.knex.raw('now()'),
         error_count: 1,
         next_poll_at: ahead('30 minutes'),
+        poll_due_at: ahead('30 minutes'),
       });
     t.is(await overdue(), base);
   },

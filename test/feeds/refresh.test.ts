@@ -360,6 +360,8 @@ test.serial('a 503 with Retry-After waits at least that long', async (t) => {
   const now = new Date('2030-01-01T00:00:00Z');
   const { row } = await pollExpecting(t, feed.id, 'http_error', { now: () => now });
   t.is(row.next_poll_at.getTime() - now.getTime(), 7200 * 1000);
+  // The due time feeds_overdue reads: the scheduler's lease never moves it.
+  t.deepEqual(row.poll_due_at, row.next_poll_at);
 });
 
 test.serial(

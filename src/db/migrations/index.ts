@@ -9,6 +9,7 @@ import * as privateByDefault from './007_private_by_default';
 import * as reader from './008_reader';
 import * as metricEventsStatus from './009_metric_events_status';
 import * as rdfItemGuids from './011_rdf_item_guids';
+import * as feedPollDueAt from './012_feed_poll_due_at';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -31,4 +32,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['008_reader', reader],
   ['009_metric_events_status', metricEventsStatus],
   ['011_rdf_item_guids', rdfItemGuids],
+  ['012_feed_poll_due_at', feedPollDueAt],
 ];
