@@ -98,9 +98,16 @@ test.serial(
   'ETag round trip: stored, sent back, 304 is not_modified and changes nothing',
   async (t) => {
     const { feed, path } = await feedAt(serveFeed(fixture('rss2.xml'), { etag: '"abc"' }));
-    await pollExpecting(t, feed.id, 'success');
-    t.is((await Feed.query().findById(feed.id))!.etag, '"abc"');
-    const { outcome, after } = await pollExpecting(t, feed.id, 'not_modified');
+    const { row: polled } = await pollExpecting(t, feed.id, 'success');
+    t.is(polled.etag, '"abc"');
+    // The due time feeds_overdue reads: what the poll decided, as next_poll_at.
+    t.deepEqual(polled.poll_due_at, polled.next_poll_at);
+    const later = new Date(Date.now() + 60_000);
+    const { outcome, after, row } = await pollExpecting(t, feed.id, 'not_modified', {
+      now: () => later,
+    });
+    t.deepEqual(row.poll_due_at, row.next_poll_at);
+    t.true(row.poll_due_at!.getTime() > polled.poll_due_at!.getTime(), 'a 304 moves it too');
     t.is(outcome.newItems, 0);
     t.is(server.requestsTo(path).at(-1)!.headers['if-none-match'], '"abc"');
     t.is(after.discovered(), 2);

@@ -40,8 +40,7 @@ test.before(async () => {
   };
   const starting: Array<Promise<void>> = [];
   for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    const web = spawnApp(['web'], { ...common, PORT: String(port) });
+    const web = spawnApp(['web'], common);
     processes.push(web);
     starting.push(
       waitForListening(web).then((url) => {

@@ -137,7 +137,8 @@ export async function spawnWorker(
   url: string,
   env: Record<string, string> = {},
 ): Promise<AppProcess> {
-  const metricsPort = await freePort();
+  // A worker with WORKER_PROCESSES=n has its children listen on the next n-1 ports.
+  const metricsPort = await freePort(Number(env.WORKER_PROCESSES ?? 1));
   const app = track(
     spawnApp(['worker'], {
       DATABASE_URL: url,

@@ -52,6 +52,7 @@ async function failingFeed(url: string): Promise<number> {
       last_error: 'The server answered 404 Not Found.',
       last_polled_at: new Date(),
       next_poll_at: new Date(Date.now() + 3_600_000),
+      poll_due_at: new Date(Date.now() + 3_600_000),
     })
     .returning('id');
   return Number((row as { id: number }).id);
@@ -154,6 +155,18 @@ test.serial(
     t.is(feed.error_count, 0);
     t.false(feed.disabled);
     t.true(feed.next_poll_at.getTime() <= Date.now());
+    t.true(feed.poll_due_at.getTime() <= Date.now(), 'due now: feeds_overdue counts from here');
+
+    // Re-enable on /feeds does the same for a disabled feed.
+    const off = await failingFeed('https://failing.invalid/disabled.xml');
+    await app.db.knex('feeds').where('id', off).update({ disabled: true });
+    await app.db.knex('feed_subscriptions').insert({ user_id: cat.id, feed_id: off });
+    t.is((await cat.client.post(`/feeds/${off}/enable`)).status, 302);
+    const enabled = await app.db.knex('feeds').where('id', off).first();
+    t.false(enabled.disabled);
+    t.true(enabled.next_poll_at.getTime() <= Date.now());
+    t.true(enabled.poll_due_at.getTime() <= Date.now());
+    t.is(Number((await jobs())[0]!.n), 2, 'its poll is queued too');
   },
 );
 
