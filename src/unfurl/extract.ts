@@ -24,6 +24,8 @@ const FEED_TYPES = new Set([
 ]);
 const LIKELY_FEED_HREF =
   /(\/feed\/?$|\/rss\/?$|\/atom\/?$|\.rss$|\.atom$|\/(rss|atom|feed|index)\.(xml|json)$|[?&]feed=(rss2?|atom))/i;
+/** Every LIKELY_FEED_HREF match has one of these in the link as written. */
+const MAY_NAME_FEED = /feed|rss|atom|index\./i;
 const LIKELY_FEED_TEXT = /^\s*(rss|atom|feed|rss feed|atom feed|subscribe)\s*$/i;
 
 type Source = 'og' | 'dc' | 'microdata' | 'basic';
@@ -70,15 +72,41 @@ interface Capture {
   text: string;
 }
 
+// Bounds for pages built to hurt (the page is anyone's, and the bookmark form
+// reads it while the person waits). Each piece of text is added to every open
+// capture, so both their number and their length are capped; and
+// htmlparser2's open-element stack costs time in proportion to its depth at
+// every tag and unmatched end tag (quadratic overall; upstream
+// fb55/htmlparser2#2481), so a page nested deeper than real pages are (a few
+// dozen; Chromium stops nesting at 512) is read only up to that point: what
+// its <head> said is kept. Worst case, 5 MB of end tags against that stack:
+// about a second.
+const MAX_DEPTH = 256;
+const MAX_OPEN_CAPTURES = 16;
+const CAPTURE_CHARS = {
+  title: 5_000,
+  jsonld: 256 * 1024,
+  microdata: 5_000,
+  'author-name': 500,
+  anchor: 200,
+};
+const MAX_JSON_LD_BLOCKS = 16;
+const MAX_FEED_LINKS = 20;
+const MAX_FEED_CANDIDATES = 100;
+
 export function extractMetadata(html: string, pageUrl: string): PageMetadata {
   let base = pageUrl;
   const found: Record<Source, MetadataFields> = { og: {}, dc: {}, microdata: {}, basic: {} };
   const jsonLd: string[] = [];
-  const feedLinks: string[] = [];
-  const feedCandidates: string[] = [];
+  const feedLinks = new Set<string>();
+  const feedCandidates = new Set<string>();
   const captures: Capture[] = [];
   let depth = 0;
+  let tooDeep = false;
   let authorScopeDepth: number | undefined;
+  const capture = (opened: Capture) => {
+    if (captures.length < MAX_OPEN_CAPTURES) captures.push(opened);
+  };
 
   const set = (source: Source, field: Field, value: string | undefined) => {
     const cleaned = field === 'image' ? absoluteHttpUrl(value, base) : clean(value);
@@ -89,34 +117,45 @@ export function extractMetadata(html: string, pageUrl: string): PageMetadata {
     {
       onopentag(name, attrs) {
         depth += 1;
+        if (depth > MAX_DEPTH) {
+          tooDeep = true;
+          parser.pause(); // for good: nothing after this point is read
+          return;
+        }
         if (name === 'base' && attrs.href) base = absoluteHttpUrl(attrs.href, pageUrl) ?? base;
         if (name === 'title' && found.basic.title === undefined) {
-          captures.push({ depth, kind: 'title', text: '' });
+          capture({ depth, kind: 'title', text: '' });
         }
         if (name === 'meta') {
           const key = (attrs.property ?? attrs.name ?? '').trim().toLowerCase();
           const mapped = META_FIELDS[key];
           if (mapped && attrs.content !== undefined) set(mapped[0], mapped[1], attrs.content);
         }
-        if (name === 'link' && /(^|\s)alternate(\s|$)/i.test(attrs.rel ?? '')) {
-          const type = (attrs.type ?? '').split(';')[0]!.trim().toLowerCase();
+        if (
+          name === 'link' &&
+          feedLinks.size < MAX_FEED_LINKS &&
+          /(^|\s)alternate(\s|$)/i.test(attrs.rel ?? '') &&
+          FEED_TYPES.has((attrs.type ?? '').split(';')[0]!.trim().toLowerCase())
+        ) {
           const href = absoluteHttpUrl(attrs.href, base);
-          if (FEED_TYPES.has(type) && href && !feedLinks.includes(href)) feedLinks.push(href);
+          if (href) feedLinks.add(href);
         }
         if (
           name === 'script' &&
           (attrs.type ?? '').trim().toLowerCase() === 'application/ld+json'
         ) {
-          captures.push({ depth, kind: 'jsonld', text: '' });
+          capture({ depth, kind: 'jsonld', text: '' });
         }
-        if (name === 'a' && attrs.href) {
-          const href = absoluteHttpUrl(attrs.href, base);
-          if (href) captures.push({ depth, kind: 'anchor', href, text: '' });
-        }
+        // Resolved only when it may be a feed link: pages have thousands of links.
+        if (name === 'a' && attrs.href)
+          capture({ depth, kind: 'anchor', href: attrs.href, text: '' });
         openMicrodata(name, attrs);
       },
       ontext(text) {
-        for (const capture of captures) capture.text += text;
+        for (const open of captures) {
+          const room = CAPTURE_CHARS[open.kind] - open.text.length;
+          if (room > 0) open.text += text.length > room ? text.slice(0, room) : text;
+        }
       },
       onclosetag() {
         while (captures.length > 0 && captures.at(-1)!.depth === depth) finish(captures.pop()!);
@@ -131,7 +170,7 @@ export function extractMetadata(html: string, pageUrl: string): PageMetadata {
     const prop = attrs.itemprop?.trim().toLowerCase().split(/\s+/)[0];
     if (authorScopeDepth !== undefined && prop === 'name') {
       if (attrs.content !== undefined) set('microdata', 'author', attrs.content);
-      else captures.push({ depth, kind: 'author-name', text: '' });
+      else capture({ depth, kind: 'author-name', text: '' });
       return;
     }
     const field = prop ? MICRODATA_FIELDS[prop] : undefined;
@@ -146,25 +185,28 @@ export function extractMetadata(html: string, pageUrl: string): PageMetadata {
       (name === 'a' || name === 'link' ? attrs.href : undefined) ??
       (name === 'meta' ? '' : undefined);
     if (value !== undefined) set('microdata', field, value);
-    else if (attrs.itemscope === undefined)
-      captures.push({ depth, kind: 'microdata', field, text: '' });
+    else if (attrs.itemscope === undefined) capture({ depth, kind: 'microdata', field, text: '' });
   }
 
-  function finish(capture: Capture) {
-    if (capture.kind === 'title') set('basic', 'title', capture.text);
-    else if (capture.kind === 'jsonld') jsonLd.push(capture.text);
-    else if (capture.kind === 'microdata') set('microdata', capture.field!, capture.text);
-    else if (capture.kind === 'author-name') set('microdata', 'author', capture.text);
-    else if (capture.kind === 'anchor' && capture.href) {
-      const likely =
-        LIKELY_FEED_HREF.test(new URL(capture.href).pathname + new URL(capture.href).search) ||
-        LIKELY_FEED_TEXT.test(capture.text);
-      if (likely && !feedCandidates.includes(capture.href)) feedCandidates.push(capture.href);
+  function finish(done: Capture) {
+    if (done.kind === 'title') set('basic', 'title', done.text);
+    else if (done.kind === 'jsonld') {
+      if (jsonLd.length < MAX_JSON_LD_BLOCKS) jsonLd.push(done.text);
+    } else if (done.kind === 'microdata') set('microdata', done.field!, done.text);
+    else if (done.kind === 'author-name') set('microdata', 'author', done.text);
+    else if (done.kind === 'anchor' && feedCandidates.size < MAX_FEED_CANDIDATES) {
+      const textSaysFeed = LIKELY_FEED_TEXT.test(done.text);
+      if (!textSaysFeed && !MAY_NAME_FEED.test(done.href!)) return;
+      const href = absoluteHttpUrl(done.href, base);
+      if (!href) return;
+      const url = new URL(href);
+      if (textSaysFeed || LIKELY_FEED_HREF.test(url.pathname + url.search))
+        feedCandidates.add(href);
     }
   }
 
   parser.write(html);
-  parser.end();
+  if (!tooDeep) parser.end();
 
   const ld = fromJsonLd(jsonLd, base);
   const pick = (field: Field) =>
@@ -174,7 +216,7 @@ export function extractMetadata(html: string, pageUrl: string): PageMetadata {
     description: pick('description'),
     image: pick('image'),
     author: pick('author'),
-    feedLinks,
-    feedCandidates: feedCandidates.filter((href) => !feedLinks.includes(href)).slice(0, 10),
+    feedLinks: [...feedLinks],
+    feedCandidates: [...feedCandidates].filter((href) => !feedLinks.has(href)).slice(0, 10),
   };
 }

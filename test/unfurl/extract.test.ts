@@ -123,3 +123,48 @@ test('feeds: <link rel=alternate> of feed types first, resolved against <base>',
     'https://site.invalid/index.xml',
   ]);
 });
+
+test('a page built to hurt is read within bounds, keeping what its head says', (t) => {
+  // Every open microdata element used to collect all the text after it: 600 KB
+  // of these took gigabytes. Now only a few are open at once, each capped.
+  const captures = extractMetadata(
+    page(
+      '<title>Hostile</title>',
+      `${'<span itemprop=description>'.repeat(200)}${'x<br>'.repeat(200_000)}`,
+    ),
+    PAGE,
+  );
+  t.is(captures.title, 'Hostile');
+  t.is(captures.description, 'x'.repeat(5_000));
+
+  // Nested deeper than real pages are: read up to that depth, not further.
+  const deep = extractMetadata(
+    page(
+      '<title>Deep</title>',
+      `${'<b>'.repeat(50_000)}${'</i>'.repeat(50_000)}<meta name="description" content="never read">`,
+    ),
+    PAGE,
+  );
+  t.is(deep.title, 'Deep');
+  t.is(deep.description, undefined);
+  const shallow = extractMetadata(
+    page('', `${'<b>'.repeat(200)}x${'</b>'.repeat(200)}<meta name="description" content="read">`),
+    PAGE,
+  );
+  t.is(shallow.description, 'read', 'ordinary nesting is read to the end');
+
+  // Thousands of feed links: a bounded list, each once.
+  const links = extractMetadata(
+    page(
+      Array.from(
+        { length: 5_000 },
+        (_, i) => `<link rel="alternate" type="application/rss+xml" href="/f${i % 40}.xml">`,
+      ).join(''),
+      Array.from({ length: 5_000 }, (_, i) => `<a href="/c${i}/feed">x</a>`).join(''),
+    ),
+    PAGE,
+  );
+  t.is(links.feedLinks.length, 20);
+  t.is(new Set(links.feedLinks).size, 20);
+  t.is(links.feedCandidates.length, 10);
+});

@@ -48,6 +48,14 @@ const routes: Record<string, (res: http.ServerResponse) => void> = {
       'text/html; charset=iso-8859-1',
       Buffer.from('<title>Caf\xe9 cr\xe8me</title>', 'latin1'),
     ),
+  // Built to hurt the reader (test/unfurl/extract.test.ts has the shapes).
+  '/hostile': (res) =>
+    send(
+      res,
+      200,
+      'text/html',
+      `<title>Still readable</title>${'<span itemprop=description>'.repeat(20_000)}${'x<br>'.repeat(20_000)}${'<b>'.repeat(100_000)}${'</i>'.repeat(100_000)}`,
+    ),
   '/slow': (res) => {
     setTimeout(() => send(res, 200, 'text/html', '<title>Too late</title>'), 6000).unref();
   },
@@ -254,6 +262,16 @@ test.serial(
       `/bookmarks/new?url=${encodeURIComponent(`${site}/article?fresh=1`)}&title=Mine&description=Also%20mine`,
     );
     t.regex(given.text, /name="title" value="Mine"/);
+  },
+);
+
+test.serial(
+  'a page built to hurt the reader still pre-fills the form; the app stays up',
+  async (t) => {
+    const form = await me.client.get(`/bookmarks/new?url=${encodeURIComponent(`${site}/hostile`)}`);
+    t.is(form.status, 200);
+    t.regex(form.text, /name="title" value="Still readable"/);
+    t.is((await me.client.get('/')).status, 200);
   },
 );
 
