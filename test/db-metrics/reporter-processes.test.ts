@@ -50,9 +50,11 @@ async function stop(app: SpawnedApp): Promise<void> {
 /** Sessions holding the reporter's lock right now (0 or 1). */
 async function reporterSessions(): Promise<number> {
   const { rows } = await db.knex.raw<{ rows: Array<{ n: number }> }>(
+    // pg_locks is the whole server's: other test files' databases have reporters too.
     `SELECT count(*)::int AS n FROM pg_locks
       WHERE locktype = 'advisory' AND objsubid = 1 AND granted
-        AND ((classid::bigint << 32) | objid::bigint) = ?`,
+        AND ((classid::bigint << 32) | objid::bigint) = ?
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [REPORTER_LOCK_KEY],
   );
   return rows[0]?.n ?? 0;
