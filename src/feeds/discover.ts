@@ -3,8 +3,9 @@
  * <link rel="alternate"> and, failing those, <a> links that look like feeds.
  * Only candidates that fetch and parse as a feed are kept.
  */
-import { Parser } from 'htmlparser2';
+
 import { type Fetcher, isFetchError } from '../fetcher';
+import { parseBoundedHtml } from '../html';
 import { type FeedFormat, FeedParseError, parseFeedDocument } from './parser';
 import { plainTitle } from './processor';
 
@@ -26,7 +27,8 @@ export function discoverFeedLinks(html: string, pageUrl: string): string[] {
   const advertised: string[] = [];
   const anchors: string[] = [];
   let base = pageUrl;
-  const parser = new Parser(
+  parseBoundedHtml(
+    html,
     {
       onopentag(name, attributes) {
         if (name === 'base' && attributes.href) {
@@ -52,8 +54,6 @@ export function discoverFeedLinks(html: string, pageUrl: string): string[] {
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-  parser.write(html);
-  parser.end();
   const seen = new Set<string>();
   const result: string[] = [];
   for (const href of [...advertised, ...anchors]) {

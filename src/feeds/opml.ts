@@ -4,9 +4,10 @@
  * the predefined XML entities and never reads a DOCTYPE: no XXE, no entity
  * expansion.
  */
-import { Parser } from 'htmlparser2';
+
 import type { Knex } from 'knex';
 import { validationFailed } from '../errors';
+import { MAX_HTML_DEPTH, parseBoundedHtml } from '../html';
 import { Feed } from './models';
 import { queueFeedPolls } from './polls';
 import { assertFollowLimit } from './service';
@@ -30,7 +31,8 @@ export function parseOpml(text: string): OpmlOutline[] {
   let sawOpml = false;
   // One entry per open <outline>: its title when it is a folder, else null.
   const open: Array<string | null> = [];
-  const parser = new Parser(
+  const whole = parseBoundedHtml(
+    text,
     {
       onopentag(name, attributes) {
         const tag = name.toLowerCase();
@@ -58,9 +60,10 @@ export function parseOpml(text: string): OpmlOutline[] {
     },
     { xmlMode: true, decodeEntities: true },
   );
-  parser.write(text);
-  parser.end();
   if (!sawOpml) throw validationFailed('That file is not OPML (no <opml> element).');
+  if (!whole) {
+    throw validationFailed(`That OPML file nests outlines more than ${MAX_HTML_DEPTH} deep.`);
+  }
   return outlines;
 }
 

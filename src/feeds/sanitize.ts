@@ -3,7 +3,7 @@
  * feed text escaped, so HTML never reaches a browser as markup; sanitising
  * here still matters for the JSON API, whose clients may render it.
  */
-import { Parser } from 'htmlparser2';
+import { parseBoundedHtml } from '../html';
 
 const ALLOWED_TAGS = new Set([
   'a',
@@ -110,7 +110,8 @@ export function sanitizeHtml(html: string, base?: string | null): string {
   const out: string[] = [];
   const open: string[] = [];
   let dropDepth = 0;
-  const parser = new Parser(
+  parseBoundedHtml(
+    stripControls(html),
     {
       onopentag(name, attributes) {
         if (DROP_CONTENT.has(name)) {
@@ -147,8 +148,6 @@ export function sanitizeHtml(html: string, base?: string | null): string {
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-  parser.write(stripControls(html));
-  parser.end();
   while (open.length > 0) out.push(`</${open.pop()}>`);
   return out.join('');
 }
@@ -178,7 +177,8 @@ export function toPlainText(html: string): string {
   }
   const out: string[] = [];
   let dropDepth = 0;
-  const parser = new Parser(
+  parseBoundedHtml(
+    stripControls(html),
     {
       onopentag(name) {
         if (DROP_CONTENT.has(name)) dropDepth++;
@@ -194,8 +194,6 @@ export function toPlainText(html: string): string {
     },
     { decodeEntities: true, lowerCaseTags: true },
   );
-  parser.write(stripControls(html));
-  parser.end();
   return out.join('').replace(/\s+/g, ' ').trim();
 }
 

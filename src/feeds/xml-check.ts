@@ -11,7 +11,7 @@
  * feedsmith reads Atom 0.3 but drops that attribute, and hands the text
  * still encoded (see atomBase64 in formats.ts).
  */
-import { Parser } from 'htmlparser2';
+import { MAX_HTML_DEPTH, parseBoundedHtml } from '../html';
 
 export interface XmlCheck {
   /** The first structural problem, or null. */
@@ -32,7 +32,8 @@ export function checkXml(xml: string): XmlCheck {
   let justOpened: string | null = null;
   let problem: string | null = null;
   const marks = new Set<string>();
-  const parser = new Parser(
+  const whole = parseBoundedHtml(
+    xml,
     {
       onopentag(name, attributes) {
         if (depth === 0) roots++;
@@ -58,8 +59,7 @@ export function checkXml(xml: string): XmlCheck {
     },
     { xmlMode: true, decodeEntities: false, recognizeCDATA: true },
   );
-  parser.write(xml);
-  parser.end();
+  if (!whole) problem ??= `refused: elements nested more than ${MAX_HTML_DEPTH} deep`;
   if (roots === 0) problem ??= 'malformed XML: no root element';
   else if (roots > 1) problem ??= 'malformed XML: more than one root element';
   return { problem, base64: { marks, entries } };

@@ -4,7 +4,7 @@
  * microdata, in that order of preference, then the plain <title> and <meta>
  * tags; and feed links (<link rel=alternate>) and likely feed <a> links.
  */
-import { Parser } from 'htmlparser2';
+import { parseBoundedHtml } from '../html';
 import { fromJsonLd, type MetadataFields } from './json-ld';
 import { absoluteHttpUrl, clean } from './text';
 
@@ -74,14 +74,8 @@ interface Capture {
 
 // Bounds for pages built to hurt (the page is anyone's, and the bookmark form
 // reads it while the person waits). Each piece of text is added to every open
-// capture, so both their number and their length are capped; and
-// htmlparser2's open-element stack costs time in proportion to its depth at
-// every tag and unmatched end tag (quadratic overall; upstream
-// fb55/htmlparser2#2481), so a page nested deeper than real pages are (a few
-// dozen; Chromium stops nesting at 512) is read only up to that point: what
-// its <head> said is kept. Worst case, 5 MB of end tags against that stack:
-// about a second.
-const MAX_DEPTH = 256;
+// capture, so both their number and their length are capped. Nesting is
+// bounded by parseBoundedHtml (src/html): what the <head> said is kept.
 const MAX_OPEN_CAPTURES = 16;
 const CAPTURE_CHARS = {
   title: 5_000,
@@ -102,7 +96,6 @@ export function extractMetadata(html: string, pageUrl: string): PageMetadata {
   const feedCandidates = new Set<string>();
   const captures: Capture[] = [];
   let depth = 0;
-  let tooDeep = false;
   let authorScopeDepth: number | undefined;
   const capture = (opened: Capture) => {
     if (captures.length < MAX_OPEN_CAPTURES) captures.push(opened);
@@ -113,58 +106,47 @@ export function extractMetadata(html: string, pageUrl: string): PageMetadata {
     if (cleaned && found[source][field] === undefined) found[source][field] = cleaned;
   };
 
-  const parser = new Parser(
-    {
-      onopentag(name, attrs) {
-        depth += 1;
-        if (depth > MAX_DEPTH) {
-          tooDeep = true;
-          parser.pause(); // for good: nothing after this point is read
-          return;
-        }
-        if (name === 'base' && attrs.href) base = absoluteHttpUrl(attrs.href, pageUrl) ?? base;
-        if (name === 'title' && found.basic.title === undefined) {
-          capture({ depth, kind: 'title', text: '' });
-        }
-        if (name === 'meta') {
-          const key = (attrs.property ?? attrs.name ?? '').trim().toLowerCase();
-          const mapped = META_FIELDS[key];
-          if (mapped && attrs.content !== undefined) set(mapped[0], mapped[1], attrs.content);
-        }
-        if (
-          name === 'link' &&
-          feedLinks.size < MAX_FEED_LINKS &&
-          /(^|\s)alternate(\s|$)/i.test(attrs.rel ?? '') &&
-          FEED_TYPES.has((attrs.type ?? '').split(';')[0]!.trim().toLowerCase())
-        ) {
-          const href = absoluteHttpUrl(attrs.href, base);
-          if (href) feedLinks.add(href);
-        }
-        if (
-          name === 'script' &&
-          (attrs.type ?? '').trim().toLowerCase() === 'application/ld+json'
-        ) {
-          capture({ depth, kind: 'jsonld', text: '' });
-        }
-        // Resolved only when it may be a feed link: pages have thousands of links.
-        if (name === 'a' && attrs.href)
-          capture({ depth, kind: 'anchor', href: attrs.href, text: '' });
-        openMicrodata(name, attrs);
-      },
-      ontext(text) {
-        for (const open of captures) {
-          const room = CAPTURE_CHARS[open.kind] - open.text.length;
-          if (room > 0) open.text += text.length > room ? text.slice(0, room) : text;
-        }
-      },
-      onclosetag() {
-        while (captures.length > 0 && captures.at(-1)!.depth === depth) finish(captures.pop()!);
-        if (authorScopeDepth === depth) authorScopeDepth = undefined;
-        depth -= 1;
-      },
+  const handlers = {
+    onopentag(name: string, attrs: Record<string, string>) {
+      depth += 1;
+      if (name === 'base' && attrs.href) base = absoluteHttpUrl(attrs.href, pageUrl) ?? base;
+      if (name === 'title' && found.basic.title === undefined) {
+        capture({ depth, kind: 'title', text: '' });
+      }
+      if (name === 'meta') {
+        const key = (attrs.property ?? attrs.name ?? '').trim().toLowerCase();
+        const mapped = META_FIELDS[key];
+        if (mapped && attrs.content !== undefined) set(mapped[0], mapped[1], attrs.content);
+      }
+      if (
+        name === 'link' &&
+        feedLinks.size < MAX_FEED_LINKS &&
+        /(^|\s)alternate(\s|$)/i.test(attrs.rel ?? '') &&
+        FEED_TYPES.has((attrs.type ?? '').split(';')[0]!.trim().toLowerCase())
+      ) {
+        const href = absoluteHttpUrl(attrs.href, base);
+        if (href) feedLinks.add(href);
+      }
+      if (name === 'script' && (attrs.type ?? '').trim().toLowerCase() === 'application/ld+json') {
+        capture({ depth, kind: 'jsonld', text: '' });
+      }
+      // Resolved only when it may be a feed link: pages have thousands of links.
+      if (name === 'a' && attrs.href)
+        capture({ depth, kind: 'anchor', href: attrs.href, text: '' });
+      openMicrodata(name, attrs);
     },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
-  );
+    ontext(text: string) {
+      for (const open of captures) {
+        const room = CAPTURE_CHARS[open.kind] - open.text.length;
+        if (room > 0) open.text += text.length > room ? text.slice(0, room) : text;
+      }
+    },
+    onclosetag() {
+      while (captures.length > 0 && captures.at(-1)!.depth === depth) finish(captures.pop()!);
+      if (authorScopeDepth === depth) authorScopeDepth = undefined;
+      depth -= 1;
+    },
+  };
 
   function openMicrodata(name: string, attrs: Record<string, string>) {
     const prop = attrs.itemprop?.trim().toLowerCase().split(/\s+/)[0];
@@ -205,8 +187,11 @@ export function extractMetadata(html: string, pageUrl: string): PageMetadata {
     }
   }
 
-  parser.write(html);
-  if (!tooDeep) parser.end();
+  parseBoundedHtml(html, handlers, {
+    decodeEntities: true,
+    lowerCaseTags: true,
+    lowerCaseAttributeNames: true,
+  });
 
   const ld = fromJsonLd(jsonLd, base);
   const pick = (field: Field) =>

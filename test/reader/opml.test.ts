@@ -68,6 +68,11 @@ test('parseOpml gives each feed its nearest folder', (t) => {
   );
 });
 
+test('an OPML file nested deeper than any real one is refused, not read for minutes', (t) => {
+  const deep = `<opml version="2.0"><body>${'<outline text="f">'.repeat(50_000)}${'</outline>'.repeat(50_000)}</body></opml>`;
+  t.throws(() => parseOpml(deep), { message: /nests outlines more than 256 deep/ });
+});
+
 test('import files feeds under categories; a filed feed stays; export and re-import round-trip', async (t) => {
   const alice = await aUser();
   const knex = db.knex;

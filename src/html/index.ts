@@ -1,0 +1,1 @@
+export { MAX_HTML_DEPTH, parseBoundedHtml } from './bounded-parse';
