@@ -3,7 +3,6 @@
  * <link rel="alternate"> and, failing those, <a> links that look like feeds.
  * Only candidates that fetch and parse as a feed are kept.
  */
-
 import { type Fetcher, isFetchError } from '../fetcher';
 import { parseBoundedHtml } from '../html';
 import { type FeedFormat, FeedParseError, parseFeedDocument } from './parser';

@@ -4,7 +4,6 @@
  * the predefined XML entities and never reads a DOCTYPE: no XXE, no entity
  * expansion.
  */
-
 import type { Knex } from 'knex';
 import { validationFailed } from '../errors';
 import { MAX_HTML_DEPTH, parseBoundedHtml } from '../html';
