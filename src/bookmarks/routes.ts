@@ -232,7 +232,7 @@ export function bookmarkRoutes({ config, db, render }: WebDeps): Router {
       if (!isRefusal(error)) throw error;
       setFlash(ctx, 'error', error.message);
     }
-    ctx.redirect(safeNext(bodyOf(ctx).back, `/u/${encodeURIComponent(ctx.state.user!.username)}`));
+    ctx.redirect(safeNext(bodyOf(ctx).back, `/u/${encodeURIComponent(actor.username)}`));
   });
 
   router.get('/bookmarks/:id/delete', requireUser(), async (ctx) => {

@@ -238,8 +238,9 @@ export async function reenableFeed(
   }
   await deps.reservePoll();
   return deps.knex.transaction(async (trx) => {
+    const now = new Date();
     await Feed.query(trx)
-      .patch({ disabled: false, error_count: 0, next_poll_at: new Date(), poll_due_at: new Date() })
+      .patch({ disabled: false, error_count: 0, next_poll_at: now, poll_due_at: now })
       .where('id', feed.id);
     await queueFeedPolls(trx, [feed.id]);
     return (await Feed.query(trx).findById(feed.id))!;
