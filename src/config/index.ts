@@ -98,7 +98,7 @@ export interface Config {
   readonly quotas: {
     /** Feeds one user may follow. */
     readonly feedsPerUser: number;
-    /** Feeds one user may have polled on demand (POST /feeds/fetch) per hour. */
+    /** Feeds one user may have polled on demand (POST /feeds/fetch, Re-enable, Retry now) per hour. */
     readonly feedFetchesPerHour: number;
     /** Bookmarked pages one user may have fetched again on demand ("try again") per hour. */
     readonly bookmarkRefetchesPerHour: number;

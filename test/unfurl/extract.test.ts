@@ -153,6 +153,14 @@ test('a page built to hurt is read within bounds, keeping what its head says', (
   );
   t.is(shallow.description, 'read', 'ordinary nesting is read to the end');
 
+  // Each capture keeps only what can be used: a JSON-LD block past 256 KB is
+  // cut there, so it no longer parses and is ignored (it used to be kept whole,
+  // once per open capture).
+  const padded = `<script type="application/ld+json">{"@type": "Article", "description": "LD", "pad": "${'p'.repeat(300 * 1024)}"}</script>`;
+  t.is(extractMetadata(page(padded), PAGE).description, undefined);
+  const small = `<script type="application/ld+json">{"@type": "Article", "description": "LD", "pad": "${'p'.repeat(200 * 1024)}"}</script>`;
+  t.is(extractMetadata(page(small), PAGE).description, 'LD');
+
   // Thousands of feed links: a bounded list, each once.
   const links = extractMetadata(
     page(
